@@ -1,0 +1,1 @@
+export type { MatchObserver } from './match-observer.js';

@@ -1,0 +1,1 @@
+export type { ChannelObserver } from './channel-observer.js';

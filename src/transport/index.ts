@@ -1,0 +1,1 @@
+export type { DropReason, TransportObserver } from './transport-observer.js';
