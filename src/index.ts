@@ -11,6 +11,6 @@ export * from './core/index.js';
 export * from './matchmaking/index.js';
 export * from './metrics/index.js';
 export * from './reliability/index.js';
-export type { TickObserver } from './server/tick-observer.js';
+export * from './server/index.js';
 export * from './snapshot/index.js';
 export * from './transport/index.js';
