@@ -62,7 +62,7 @@ function serve(state: PongState, random: RandomSource, direction: 1 | -1): void 
   state.ballVY = Math.sin(angle) * PONG.ballSpeed;
 }
 
-const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
+const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
 
 /** Advances the match by `dt` seconds with each player's input. Returns the scorer, if any. */
 export function stepPong(
