@@ -4,4 +4,18 @@ export {
   type DatagramTransport,
   type PeerAddress,
 } from './datagram-transport.js';
+export { PacketTooLargeError } from './errors.js';
+export {
+  LinkConditioner,
+  type LinkConditionerOptions,
+  type LinkConditions,
+  type LinkCounters,
+  type LinkDelivery,
+} from './link-conditioner.js';
+export {
+  type MemoryEndpointOptions,
+  MemoryNetwork,
+  type MemoryNetworkCounters,
+  type MemoryNetworkOptions,
+} from './memory-network.js';
 export type { DropReason, TransportObserver } from './transport-observer.js';

@@ -1,0 +1,22 @@
+import { NetcodeError } from '../core/index.js';
+
+/**
+ * A datagram is larger than the transport's `maxDatagramSize`: it is never sent (code
+ * `ERR_PACKET_TOO_LARGE`).
+ */
+export class PacketTooLargeError extends NetcodeError {
+  /** Size of the rejected datagram in bytes. */
+  readonly size: number;
+  /** The limit it exceeded, in bytes. */
+  readonly maxSize: number;
+
+  /**
+   * @param size - size of the rejected datagram in bytes.
+   * @param maxSize - the configured maximum in bytes.
+   */
+  constructor(size: number, maxSize: number) {
+    super('ERR_PACKET_TOO_LARGE', `datagram of ${size} bytes exceeds the maximum of ${maxSize} bytes`);
+    this.size = size;
+    this.maxSize = maxSize;
+  }
+}
