@@ -19,3 +19,9 @@ export {
   type MemoryNetworkOptions,
 } from './memory-network.js';
 export type { DropReason, TransportObserver } from './transport-observer.js';
+export {
+  UdpTransport,
+  type UdpTransportCounters,
+  type UdpTransportEvents,
+  type UdpTransportOptions,
+} from './udp-transport.js';
