@@ -1,1 +1,15 @@
-export {};
+/**
+ * Prometheus metrics for the library's layers: a {@link MetricsCollector} that implements their
+ * observer interfaces on a prom-client registry, and a `/metrics` endpoint.
+ *
+ * @module
+ */
+export { MATCH_WAIT_BUCKETS, PACKET_SIZE_BUCKETS, RTT_BUCKETS, TICK_DURATION_BUCKETS } from './buckets.js';
+export { METRIC_NAMES, type MetricKey, type MetricNames, metricNames } from './metric-names.js';
+export { DROP_REASONS, MetricsCollector, type MetricsCollectorOptions } from './metrics-collector.js';
+export {
+  createMetricsHandler,
+  type MetricsRequestHandler,
+  MetricsServer,
+  type MetricsServerOptions,
+} from './metrics-server.js';

@@ -1,0 +1,291 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import { InvalidOptionError } from '../core/index.js';
+import type { MatchObserver } from '../matchmaking/match-observer.js';
+import type { ChannelObserver } from '../reliability/channel-observer.js';
+import type { TickObserver } from '../server/tick-observer.js';
+import type { DropReason, TransportObserver } from '../transport/transport-observer.js';
+import { BucketCounts, type HistogramSeries, registerBucketHistogram } from './bucket-histogram.js';
+import { MATCH_WAIT_BUCKETS, PACKET_SIZE_BUCKETS, RTT_BUCKETS, TICK_DURATION_BUCKETS } from './buckets.js';
+import { type MetricNames, metricNames } from './metric-names.js';
+import { registerProcessMetrics } from './process-metrics.js';
+
+/**
+ * The `reason` label values of `packets_dropped_total`: the transport's {@link DropReason}s plus
+ * `stale`, which the reliability channel reports for packets too old for its window. Every value
+ * is exported from the start (at 0), so `rate()` has a series before the first drop.
+ */
+export const DROP_REASONS: readonly (DropReason | 'stale')[] = Object.freeze([
+  'oversized',
+  'malformed',
+  'rate_limited',
+  'blocked',
+  'unauthenticated',
+  'stale',
+]);
+
+/** Options of {@link MetricsCollector}. */
+export interface MetricsCollectorOptions {
+  /** Registry to register into (default: a new `Registry` of its own, see {@link MetricsCollector.registry}). */
+  registry?: Registry;
+  /** Prepended to every metric name (default `''`: names exactly as in {@link METRIC_NAMES}). */
+  prefix?: string;
+  /**
+   * Labels put on every series, e.g. `{ server_id: 'eu-1' }`. Keep them constant per process:
+   * never a player or an address. Names must be valid and not `le`, `reason` or `direction`.
+   */
+  labels?: Readonly<Record<string, string>>;
+  /**
+   * Also collect prom-client's default Node.js process metrics (CPU, memory, event loop lag, GC)
+   * with the same prefix and labels (default `false`). The default set's gauges named `*_total`,
+   * which `promtool check metrics` rejects, are left out.
+   */
+  processMetrics?: boolean;
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const RESERVED_LABELS = new Set(['le', 'reason', 'direction']);
+
+/**
+ * Turns what the library's layers report through their observer interfaces into Prometheus
+ * metrics on a prom-client {@link Registry}.
+ *
+ * Hand the observers to the layers: {@link MetricsCollector.channelObserver} to every
+ * `ReliableUdpChannel`, {@link MetricsCollector.transportObserver} to the `UdpTransport` and the
+ * connection server, {@link MetricsCollector.tickObserver} to the tick loop and
+ * {@link MetricsCollector.matchObserver} to the `MatchServer`. One collector serves any number of
+ * producers; their counts add up.
+ *
+ * The observers only add to plain numbers (no label lookup, no allocation); the prom-client
+ * metrics read those numbers when the registry is scraped. Which layer feeds which metric:
+ * the channel counts packets (`packets_*`, `reliable_*`, `dropped_duplicates_total`,
+ * `packet_size_bytes`, `rtt_seconds`), so that lost / sent is a ratio of the same packets; the
+ * transport counts wire bytes (`bytes_*`, headers of every layer included), drops by reason and
+ * `connected_clients`.
+ *
+ * @example
+ * ```ts
+ * const metrics = new MetricsCollector({ labels: { server_id: 'eu-1' } });
+ * const transport = await UdpTransport.bind({ port: 7777, observer: metrics.transportObserver });
+ * const server = new MetricsServer({ registry: metrics.registry, port: 9090 });
+ * await server.start();
+ * ```
+ */
+export class MetricsCollector {
+  /** The registry the metrics live in (the one passed in, or a new one). */
+  readonly registry: Registry;
+  /** The metric names in use, prefix applied. */
+  readonly names: MetricNames;
+  /** Implements the reliability layer's {@link ChannelObserver}. */
+  readonly channelObserver: ChannelObserver;
+  /** Implements the transport and connection layers' {@link TransportObserver}. */
+  readonly transportObserver: TransportObserver;
+  /** Implements the tick loop's {@link TickObserver}. */
+  readonly tickObserver: TickObserver;
+  /** Implements the match server's {@link MatchObserver}. */
+  readonly matchObserver: MatchObserver;
+
+  /**
+   * @param options - registry, name prefix, constant labels, process metrics.
+   * @throws {@link InvalidOptionError} for a bad prefix or label, or (option `registry`) when the
+   *   registry already holds one of these metric names.
+   */
+  constructor(options: MetricsCollectorOptions = {}) {
+    const registry = options.registry ?? new Registry();
+    if (!(registry instanceof Registry))
+      throw new InvalidOptionError('registry', 'must be a prom-client Registry');
+    const prefix = options.prefix ?? '';
+    const names = metricNames(prefix);
+    const labels = validateLabels(options.labels ?? {});
+    for (const name of Object.values(names)) {
+      if (registry.getSingleMetric(name)) {
+        throw new InvalidOptionError(
+          'registry',
+          `already holds a metric named ${name}; use another prefix or registry`,
+        );
+      }
+    }
+    this.registry = registry;
+    this.names = names;
+
+    const c = new Totals();
+    const dropped = new Float64Array(DROP_REASONS.length);
+    const dropIndex: Record<string, number> = {};
+    DROP_REASONS.forEach((reason, i) => {
+      dropIndex[reason] = i;
+    });
+    const tick = new BucketCounts(TICK_DURATION_BUCKETS);
+    const sizeSent = new BucketCounts(PACKET_SIZE_BUCKETS);
+    const sizeReceived = new BucketCounts(PACKET_SIZE_BUCKETS);
+    const rtt = new BucketCounts(RTT_BUCKETS);
+    const matchWait = new BucketCounts(MATCH_WAIT_BUCKETS);
+
+    this.channelObserver = {
+      packetSent: (bytes) => {
+        c.packetsSent++;
+        sizeSent.observe(bytes);
+      },
+      packetReceived: (bytes) => {
+        c.packetsReceived++;
+        sizeReceived.observe(bytes);
+      },
+      packetLost: () => {
+        c.packetsLost++;
+      },
+      retry: () => {
+        c.retries++;
+      },
+      timeout: () => {
+        c.timeouts++;
+      },
+      duplicateDropped: () => {
+        c.duplicates++;
+      },
+      packetDropped: (reason) => {
+        const i = dropIndex[reason];
+        if (i !== undefined) dropped[i]!++;
+      },
+      rttSample: (seconds) => {
+        rtt.observe(seconds);
+      },
+    };
+    this.transportObserver = {
+      datagramSent: (bytes) => {
+        c.bytesSent += bytes;
+      },
+      datagramReceived: (bytes) => {
+        c.bytesReceived += bytes;
+      },
+      datagramDropped: (reason) => {
+        const i = dropIndex[reason];
+        if (i !== undefined) dropped[i]!++;
+      },
+      connectedClients: (count) => {
+        c.connectedClients = count;
+      },
+    };
+    this.tickObserver = {
+      tick: (seconds) => {
+        tick.observe(seconds);
+      },
+      activeRooms: (count) => {
+        c.activeRooms = count;
+      },
+    };
+    this.matchObserver = {
+      matchRequest: () => {
+        c.matchRequests++;
+      },
+      matchCreated: () => {
+        c.matchesCreated++;
+      },
+      queueSize: (count) => {
+        c.queueSize = count;
+      },
+      matchWait: (seconds) => {
+        matchWait.observe(seconds);
+      },
+    };
+
+    const labelNames = Object.keys(labels);
+    const counter = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(labels, read());
+        },
+      });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect() {
+          this.set(labels, read());
+        },
+      });
+    const histogram = (name: string, help: string, series: HistogramSeries[]) =>
+      registerBucketHistogram(registry, name, help, series);
+
+    counter(names.reliableRetries, 'Reliable messages sent again.', () => c.retries);
+    counter(names.reliableTimeouts, 'Reliable messages given up on after the retry limit.', () => c.timeouts);
+    counter(names.droppedDuplicates, 'Duplicate packets or messages dropped.', () => c.duplicates);
+    counter(names.packetsSent, 'Packets sent by reliability channels.', () => c.packetsSent);
+    counter(
+      names.packetsReceived,
+      'Valid packets accepted by reliability channels.',
+      () => c.packetsReceived,
+    );
+    counter(
+      names.packetsLost,
+      'Sent packets that the ack bitfield shows never arrived.',
+      () => c.packetsLost,
+    );
+    counter(names.bytesSent, 'Bytes sent on the wire (all headers included).', () => c.bytesSent);
+    counter(names.bytesReceived, 'Bytes received on the wire (all headers included).', () => c.bytesReceived);
+    new Counter({
+      name: names.packetsDropped,
+      help: 'Incoming packets dropped, by reason.',
+      labelNames: [...labelNames, 'reason'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        DROP_REASONS.forEach((reason, i) => {
+          this.inc({ ...labels, reason }, dropped[i]!);
+        });
+      },
+    });
+    histogram(names.tickDuration, 'Wall time of one server tick (work only).', [{ labels, counts: tick }]);
+    histogram(names.packetSize, 'Size of packets sent and received by reliability channels.', [
+      { labels: { ...labels, direction: 'sent' }, counts: sizeSent },
+      { labels: { ...labels, direction: 'received' }, counts: sizeReceived },
+    ]);
+    histogram(names.rtt, 'Round-trip time samples.', [{ labels, counts: rtt }]);
+    gauge(names.connectedClients, 'Clients with a completed handshake.', () => c.connectedClients);
+    gauge(names.activeRooms, 'Rooms currently running.', () => c.activeRooms);
+    counter(names.matchRequests, 'Match requests received, whatever their outcome.', () => c.matchRequests);
+    counter(names.matchesCreated, 'Matches created.', () => c.matchesCreated);
+    gauge(names.matchQueueSize, 'Players waiting in the match queue.', () => c.queueSize);
+    histogram(names.matchWait, 'Time from first match request to being matched.', [
+      { labels, counts: matchWait },
+    ]);
+
+    if (options.processMetrics === true) registerProcessMetrics(registry, prefix, labels);
+  }
+}
+
+/** The plain numbers the observers add to. One object, fixed shape, for a fast hot path. */
+class Totals {
+  retries = 0;
+  timeouts = 0;
+  duplicates = 0;
+  packetsSent = 0;
+  packetsReceived = 0;
+  packetsLost = 0;
+  bytesSent = 0;
+  bytesReceived = 0;
+  connectedClients = 0;
+  activeRooms = 0;
+  matchRequests = 0;
+  matchesCreated = 0;
+  queueSize = 0;
+}
+
+function validateLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  if (typeof labels !== 'object' || labels === null)
+    throw new InvalidOptionError('labels', 'must be an object');
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(labels)) {
+    if (!LABEL_NAME.test(name) || name.startsWith('__') || RESERVED_LABELS.has(name)) {
+      throw new InvalidOptionError('labels', `"${name}" is not a usable label name`);
+    }
+    if (typeof value !== 'string')
+      throw new InvalidOptionError('labels', `value of "${name}" must be a string`);
+    out[name] = value;
+  }
+  return out;
+}
