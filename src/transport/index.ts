@@ -13,6 +13,13 @@ export {
   type LinkDelivery,
 } from './link-conditioner.js';
 export {
+  LossyUdpProxy,
+  type LossyUdpProxyOptions,
+  type ProxyConditions,
+  type ProxyCounters,
+  type ProxyDirectionCounters,
+} from './lossy-udp-proxy.js';
+export {
   type MemoryEndpointOptions,
   MemoryNetwork,
   type MemoryNetworkCounters,

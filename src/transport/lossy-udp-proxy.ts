@@ -1,0 +1,378 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import {
+  type Clock,
+  InvalidOptionError,
+  type Logger,
+  type RandomSource,
+  silentLogger,
+  systemClock,
+} from '../core/index.js';
+import { addressKey, type PeerAddress } from './datagram-transport.js';
+import { DeliveryQueue } from './delivery-queue.js';
+import { LinkConditioner, type LinkConditions } from './link-conditioner.js';
+
+/** Conditions for each direction of a {@link LossyUdpProxy}. Absent means a perfect link. */
+export interface ProxyConditions {
+  /** Client to target. */
+  upstream?: LinkConditions;
+  /** Target to client. */
+  downstream?: LinkConditions;
+}
+
+/** Options of {@link LossyUdpProxy.start}. */
+export interface LossyUdpProxyOptions {
+  /** Where clients send to. Default `{ host: '127.0.0.1', port: 0 }` (ephemeral port). */
+  listen?: { host?: string; port?: number };
+  /** The upstream server every client's traffic is relayed to. */
+  target: PeerAddress;
+  /** Initial conditions per direction (default: perfect links). */
+  conditions?: ProxyConditions;
+  /** Source of chance for loss, jitter and duplication; pass a seeded one. */
+  random: RandomSource;
+  /**
+   * Time source for delivery times. Default `systemClock`. Deliveries are released by real timers
+   * that read this clock, so with a `ManualClock` a delayed datagram goes out on the first timer
+   * tick after the test advances the clock past its delivery time.
+   */
+  clock?: Clock;
+  /** Most distinct client addresses relayed at once (default 1024); datagrams from more are dropped. */
+  maxClients?: number;
+  /** Where socket errors are logged. */
+  logger?: Logger;
+}
+
+/** Counters of one direction of a {@link LossyUdpProxy}. */
+export interface ProxyDirectionCounters {
+  /** Datagrams that arrived at the proxy in this direction. */
+  received: number;
+  /** Datagrams sent on (duplicates included). */
+  forwarded: number;
+  /** Bytes sent on. */
+  bytesForwarded: number;
+  /** Datagrams dropped by the link (loss or a full bandwidth queue). */
+  dropped: number;
+  /** Extra copies made by `duplicateRate`. */
+  duplicated: number;
+}
+
+/** Running totals of a {@link LossyUdpProxy}. */
+export interface ProxyCounters {
+  /** Client to target. */
+  readonly upstream: ProxyDirectionCounters;
+  /** Target to client. */
+  readonly downstream: ProxyDirectionCounters;
+  /** Client addresses seen (each has its own upstream socket). */
+  clients: number;
+  /** Datagrams from new clients dropped because `maxClients` was reached. */
+  droppedClientLimit: number;
+  /** Datagrams arriving on an upstream socket from somewhere other than the target, dropped. */
+  droppedForeign: number;
+  /** Socket errors (failed sends and the like); the proxy keeps running. */
+  socketErrors: number;
+}
+
+interface ProxyClient {
+  readonly address: PeerAddress;
+  readonly socket: Socket;
+  readonly up: LinkConditioner;
+  readonly down: LinkConditioner;
+}
+
+interface PendingDelivery {
+  readonly socket: Socket;
+  readonly to: PeerAddress;
+  readonly data: Uint8Array;
+  readonly direction: ProxyDirectionCounters;
+}
+
+const newDirection = (): ProxyDirectionCounters => ({
+  received: 0,
+  forwarded: 0,
+  bytesForwarded: 0,
+  dropped: 0,
+  duplicated: 0,
+});
+
+/**
+ * A UDP relay on real sockets between any number of clients and one upstream target that applies
+ * {@link LinkConditions} (loss, latency, jitter, duplication, reordering, bandwidth cap) per
+ * direction, so end-to-end tests exercise the kernel's sockets under bad network conditions (where
+ * netem is not available). Each client address gets its own upstream socket, so the target sees
+ * distinct peers; each client's two directions are separate links with their own bandwidth queue.
+ *
+ * @example
+ * ```ts
+ * import { createSeededRandom } from '@pong/netcode';
+ * import { LossyUdpProxy, UdpTransport } from '@pong/netcode/transport';
+ *
+ * const server = await UdpTransport.bind({ host: '127.0.0.1' });
+ * const proxy = await LossyUdpProxy.start({
+ *   target: server.localAddress,
+ *   random: createSeededRandom(1),
+ *   conditions: {
+ *     upstream: { lossRate: 0.2, latencyMs: 20, jitterMs: 10 },
+ *     downstream: { lossRate: 0.2, latencyMs: 20, jitterMs: 10, duplicateRate: 0.05 },
+ *   },
+ * });
+ * const client = await UdpTransport.bind({ host: '127.0.0.1' });
+ * client.send(new Uint8Array([1, 2, 3]), proxy.address); // reaches `server` 80% of the time
+ * // ... run the test, then:
+ * proxy.setConditions({ upstream: { lossRate: 1 } }); // cut the uplink mid-test
+ * console.log(proxy.counters.upstream.dropped);
+ * await proxy.close();
+ * ```
+ */
+export class LossyUdpProxy {
+  /** The address clients send to. */
+  readonly address: PeerAddress;
+  /** Running totals (a live, read-only view). */
+  readonly counters: Readonly<ProxyCounters>;
+
+  private readonly listenSocket: Socket;
+  private readonly target: PeerAddress;
+  private readonly random: RandomSource;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly maxClients: number;
+  private readonly upstreamType: 'udp4' | 'udp6';
+  private readonly upstreamHost: string;
+  private readonly clients = new Map<string, ProxyClient>();
+  private readonly queue = new DeliveryQueue<PendingDelivery>();
+  private readonly stats: ProxyCounters;
+  private conditions: { upstream: LinkConditions; downstream: LinkConditions };
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    listenSocket: Socket,
+    options: LossyUdpProxyOptions,
+    conditions: Required<ProxyConditions>,
+  ) {
+    this.listenSocket = listenSocket;
+    const bound = listenSocket.address();
+    this.address = Object.freeze({ address: bound.address, port: bound.port });
+    this.target = Object.freeze({ address: options.target.address, port: options.target.port });
+    this.random = options.random;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.maxClients = options.maxClients ?? 1024;
+    const targetIsV6 = isIP(this.target.address) === 6;
+    this.upstreamType = targetIsV6 ? 'udp6' : 'udp4';
+    this.upstreamHost = targetIsV6 ? '::1' : '127.0.0.1';
+    this.conditions = conditions;
+    this.stats = {
+      upstream: newDirection(),
+      downstream: newDirection(),
+      clients: 0,
+      droppedClientLimit: 0,
+      droppedForeign: 0,
+      socketErrors: 0,
+    };
+    this.counters = this.stats;
+    listenSocket.on('message', (msg, rinfo) => {
+      this.onClientDatagram(msg, { address: rinfo.address, port: rinfo.port });
+    });
+    listenSocket.on('error', (err) => this.onSocketError(err));
+  }
+
+  /**
+   * Binds the listening socket and starts relaying.
+   *
+   * @param options - listen address, target, conditions, random source and clock.
+   * @returns the running proxy; send to its `address`.
+   * @throws {@link InvalidOptionError} for a bad option (including invalid conditions).
+   */
+  static async start(options: LossyUdpProxyOptions): Promise<LossyUdpProxy> {
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'required');
+    const { target } = options;
+    if (
+      !target ||
+      isIP(target.address) === 0 ||
+      !Number.isInteger(target.port) ||
+      target.port < 1 ||
+      target.port > 65535
+    )
+      throw new InvalidOptionError('target', 'must be an IP address and a port in 1..65535');
+    if (!options.random || typeof options.random.next !== 'function')
+      throw new InvalidOptionError('random', 'must be a RandomSource');
+    const maxClients = options.maxClients ?? 1024;
+    if (!Number.isInteger(maxClients) || maxClients < 1)
+      throw new InvalidOptionError('maxClients', 'must be a positive integer');
+    const host = options.listen?.host ?? '127.0.0.1';
+    if (isIP(host) === 0) throw new InvalidOptionError('listen.host', `must be an IP address, got "${host}"`);
+    const port = options.listen?.port ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new InvalidOptionError('listen.port', 'must be an integer in 0..65535');
+    const conditions = validateConditions(options.conditions ?? {}, options.random);
+    const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
+    await bindSocket(socket, port, host);
+    return new LossyUdpProxy(socket, options, conditions);
+  }
+
+  /**
+   * Replaces the conditions of one or both directions for every client, existing and future. A
+   * direction left out keeps its current conditions.
+   *
+   * @throws {@link InvalidOptionError} for invalid conditions (nothing is changed then).
+   */
+  setConditions(conditions: ProxyConditions): void {
+    const next = validateConditions(
+      {
+        upstream: conditions.upstream ?? this.conditions.upstream,
+        downstream: conditions.downstream ?? this.conditions.downstream,
+      },
+      this.random,
+    );
+    this.conditions = next;
+    for (const client of this.clients.values()) {
+      client.up.setConditions(next.upstream);
+      client.down.setConditions(next.downstream);
+    }
+  }
+
+  /** Number of datagrams waiting for their scheduled delivery time. */
+  get pendingDeliveries(): number {
+    return this.queue.size;
+  }
+
+  /** Stops relaying, discards pending deliveries and closes every socket. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.queue.clear();
+      const sockets = [this.listenSocket, ...[...this.clients.values()].map((c) => c.socket)];
+      this.clients.clear();
+      await Promise.all(sockets.map(closeSocket));
+    })();
+    return this.closing;
+  }
+
+  private onClientDatagram(data: Buffer, from: PeerAddress): void {
+    if (this.closing !== undefined) return;
+    const key = addressKey(from);
+    let client = this.clients.get(key);
+    if (client === undefined) {
+      if (this.clients.size >= this.maxClients) {
+        this.stats.droppedClientLimit++;
+        return;
+      }
+      client = this.addClient(from, key);
+    }
+    this.stats.upstream.received++;
+    this.submit(client.up, data, client.socket, this.target, this.stats.upstream);
+  }
+
+  private addClient(address: PeerAddress, key: string): ProxyClient {
+    const socket = createSocket(this.upstreamType);
+    const client: ProxyClient = {
+      address,
+      socket,
+      up: new LinkConditioner({ random: this.random, conditions: this.conditions.upstream }),
+      down: new LinkConditioner({ random: this.random, conditions: this.conditions.downstream }),
+    };
+    this.clients.set(key, client);
+    this.stats.clients++;
+    socket.on('error', (err) => this.onSocketError(err));
+    socket.on('message', (msg, rinfo) => {
+      if (this.closing !== undefined) return;
+      if (rinfo.port !== this.target.port || rinfo.address !== this.target.address) {
+        this.stats.droppedForeign++;
+        return;
+      }
+      this.stats.downstream.received++;
+      this.submit(client.down, msg, this.listenSocket, client.address, this.stats.downstream);
+    });
+    // Binding is asynchronous, but a datagram sent before it completes binds implicitly to an
+    // ephemeral port on the same family, so sends may be issued right away. Bind to loopback.
+    socket.bind(0, this.upstreamHost);
+    return client;
+  }
+
+  private submit(
+    link: LinkConditioner,
+    data: Uint8Array,
+    socket: Socket,
+    to: PeerAddress,
+    direction: ProxyDirectionCounters,
+  ): void {
+    const now = this.clock.now();
+    const deliveries = link.submit(data, now);
+    if (deliveries.length === 0) {
+      direction.dropped++;
+      return;
+    }
+    if (deliveries.length > 1) direction.duplicated += deliveries.length - 1;
+    for (const d of deliveries) this.queue.push(d.deliverAt, { socket, to, data: d.data, direction });
+    this.flush();
+  }
+
+  /** Sends everything that is due and arms one timer for the next due delivery. */
+  private flush(): void {
+    const now = this.clock.now();
+    for (let d = this.queue.popDue(now); d !== undefined; d = this.queue.popDue(now)) {
+      d.direction.forwarded++;
+      d.direction.bytesForwarded += d.data.byteLength;
+      d.socket.send(d.data, d.to.port, d.to.address, this.afterSend);
+    }
+    const next = this.queue.peekTime();
+    if (next === undefined || this.closing !== undefined) return;
+    if (this.timer !== undefined && this.timerAt <= next) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.flush();
+      },
+      Math.max(0, Math.ceil(next - now)),
+    );
+  }
+
+  private readonly afterSend = (err: Error | null): void => {
+    if (err) this.onSocketError(err);
+  };
+
+  private onSocketError(err: Error): void {
+    this.stats.socketErrors++;
+    this.logger.warn({ err }, 'lossy udp proxy socket error');
+  }
+}
+
+function validateConditions(conditions: ProxyConditions, random: RandomSource): Required<ProxyConditions> {
+  if (conditions === null || typeof conditions !== 'object')
+    throw new InvalidOptionError('conditions', 'must be an object');
+  const upstream = conditions.upstream ?? {};
+  const downstream = conditions.downstream ?? {};
+  // Constructing a conditioner validates the conditions and throws InvalidOptionError naming the field.
+  new LinkConditioner({ random, conditions: upstream });
+  new LinkConditioner({ random, conditions: downstream });
+  return { upstream, downstream };
+}
+
+function bindSocket(socket: Socket, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      socket.close();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.bind(port, host, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeSocket(socket: Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    try {
+      socket.close(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
