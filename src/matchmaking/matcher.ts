@@ -130,7 +130,10 @@ export class Matcher {
       seen.add(entry.playerId);
       const region = entry.region ?? null;
       let group = groups.get(region);
-      if (group === undefined) groups.set(region, (group = []));
+      if (group === undefined) {
+        group = [];
+        groups.set(region, group);
+      }
       group.push(entry);
     }
     const pairs: MatchPair[] = [];

@@ -1,0 +1,387 @@
+import type { QueueEntry } from './matcher.js';
+import type { SqlClient, SqlExecutor } from './sql-client.js';
+
+/** Advisory lock key: one matching round at a time across all servers (an optimisation only). */
+const ROUND_LOCK = 7_400_413;
+
+/** A match as stored in the `matches` table. */
+export interface MatchRecord {
+  /** `matches.id`. */
+  readonly matchId: string;
+  /** `matches.player1_id`. */
+  readonly player1Id: string;
+  /** `matches.player2_id`. */
+  readonly player2Id: string;
+  /** `matches.room_id`: the Redis room. */
+  readonly roomId: string;
+  /** `matches.game_server`: `host:port`. */
+  readonly gameServer: string;
+  /** `matches.region`, `null` when none. */
+  readonly region: string | null;
+}
+
+/** Why a queued player is still waiting. */
+export type WaitReason =
+  /** No opponent in range yet (the normal case). */
+  | 'waiting_for_opponent'
+  /** An opponent was found but the allocator had no game server; the player keeps their place. */
+  | 'no_game_server';
+
+/** A queued player as read inside a matching round. */
+export interface QueuedPlayer extends QueueEntry {
+  /** The reason stored with the entry. */
+  readonly waitReason: WaitReason;
+}
+
+/** A player's state in the queue. */
+export type PlayerStatus =
+  | { readonly state: 'matched'; readonly match: MatchRecord }
+  | {
+      readonly state: 'queued';
+      /** Rating the player queued with. */
+      readonly rating: number;
+      /** Region the player queued with. */
+      readonly region: string | null;
+      /** Milliseconds since the player was queued. */
+      readonly waitedMs: number;
+      /** 1-based place in the queue by arrival. */
+      readonly position: number;
+      /** Why the player still waits. */
+      readonly reason: WaitReason;
+    }
+  | { readonly state: 'idle' };
+
+/** What a matching round decided: the matches to write and the reasons for those left waiting. */
+export interface RoundPlan {
+  /** Matches to insert; their players leave the queue in the same transaction. */
+  readonly matches: readonly MatchRecord[];
+  /** New wait reasons for players who stay queued (others keep or reset theirs). */
+  readonly reasons?: ReadonlyMap<string, WaitReason>;
+}
+
+/** A request to join the queue. */
+export interface EnqueueRequest {
+  /** Player id, at most 32 characters. */
+  readonly playerId: string;
+  /** Rating (an `int`). */
+  readonly rating: number;
+  /** Optional region, at most 32 characters. */
+  readonly region?: string | null;
+}
+
+interface MatchRow {
+  id: string;
+  player1_id: string;
+  player2_id: string;
+  room_id: string;
+  game_server: string;
+  region: string | null;
+}
+
+const toRecord = (r: MatchRow): MatchRecord => ({
+  matchId: r.id,
+  player1Id: r.player1_id,
+  player2Id: r.player2_id,
+  roomId: r.room_id,
+  gameServer: r.game_server,
+  region: r.region,
+});
+
+const UTC_NOW = "(now() AT TIME ZONE 'UTC')";
+
+/**
+ * The match queue on PostgreSQL (or PGlite, through the same {@link SqlClient}). Call
+ * {@link migrate} once before use.
+ *
+ * Concurrency: every write that decides a player's fate locks that player's `players` row.
+ * {@link MatchQueue.enqueue} is one statement that upserts the row (waiting for any round that
+ * holds it) and queues the player only if `players.current_match_id` is empty, so a repeated
+ * request never queues a matched player again. {@link MatchQueue.runRound} locks the chosen
+ * queue and player rows with `FOR UPDATE SKIP LOCKED`, keeps only pairs whose both rows it got
+ * and that did not change, and writes the matches, the players' `current_match_id` and the
+ * queue removal in one transaction: several matchers in several processes never match a player
+ * twice.
+ */
+export class MatchQueue {
+  private readonly sql: SqlClient;
+
+  /** @param client - the database. */
+  constructor(client: SqlClient) {
+    this.sql = client;
+  }
+
+  /**
+   * Queues a player, idempotently: a queued player keeps their place (and the rating and region
+   * they first queued with); a player with an unfinished match gets that match back.
+   *
+   * @returns the player's match, or `queued` (with `added` telling whether this call queued them).
+   */
+  async enqueue(
+    request: EnqueueRequest,
+  ): Promise<{ state: 'matched'; match: MatchRecord } | { state: 'queued'; added: boolean }> {
+    const { rows } = await this.sql.query<{ current_match_id: string | null; added: number }>(
+      `WITH p AS (
+         INSERT INTO players (id, rating) VALUES ($1, $2)
+         ON CONFLICT (id) DO UPDATE SET rating = EXCLUDED.rating
+         RETURNING current_match_id
+       ), q AS (
+         INSERT INTO match_queue (player_id, rating, region, queued_at)
+         SELECT $1, $2, $3, ${UTC_NOW} FROM p WHERE p.current_match_id IS NULL
+         ON CONFLICT (player_id) DO NOTHING
+         RETURNING player_id
+       )
+       SELECT p.current_match_id, (SELECT count(*) FROM q)::int AS added FROM p`,
+      [request.playerId, request.rating, request.region ?? null],
+    );
+    const row = rows[0]!;
+    if (row.current_match_id !== null) {
+      const match = await this.getMatch(row.current_match_id);
+      if (match !== undefined) return { state: 'matched', match };
+    }
+    return { state: 'queued', added: row.added === 1 };
+  }
+
+  /**
+   * Takes a player out of the queue. Waits for a round holding the player's row, so the answer is
+   * exact: `cancelled`, `matched` (too late; the match stands) or `idle` (was not queued).
+   */
+  async cancel(
+    playerId: string,
+  ): Promise<{ state: 'cancelled' } | { state: 'matched'; match: MatchRecord } | { state: 'idle' }> {
+    const { rows } = await this.sql.query(
+      'DELETE FROM match_queue WHERE player_id = $1 RETURNING player_id',
+      [playerId],
+    );
+    if (rows.length === 1) return { state: 'cancelled' };
+    const status = await this.status(playerId);
+    return status.state === 'matched' ? status : { state: 'idle' };
+  }
+
+  /** @returns the player's current state: matched (unfinished match), queued, or idle. */
+  async status(playerId: string): Promise<PlayerStatus> {
+    const { rows } = await this.sql.query<
+      MatchRow & {
+        queued: boolean;
+        q_rating: number | null;
+        q_region: string | null;
+        waited_ms: number | null;
+        wait_reason: string | null;
+        position: number | null;
+      }
+    >(
+      `SELECT m.id, m.player1_id, m.player2_id, m.room_id, m.game_server, m.region,
+              q.player_id IS NOT NULL AS queued, q.rating AS q_rating, q.region AS q_region, q.wait_reason,
+              (EXTRACT(EPOCH FROM (${UTC_NOW} - q.queued_at)) * 1000)::float8 AS waited_ms,
+              (SELECT count(*) FROM match_queue o
+                WHERE (o.queued_at, o.player_id) <= (q.queued_at, q.player_id))::int AS position
+         FROM (SELECT $1::varchar AS id) w
+         LEFT JOIN players p ON p.id = w.id
+         LEFT JOIN matches m ON m.id = p.current_match_id
+         LEFT JOIN match_queue q ON q.player_id = w.id`,
+      [playerId],
+    );
+    const row = rows[0]!;
+    if (row.id !== null) return { state: 'matched', match: toRecord(row) };
+    if (row.queued) {
+      return {
+        state: 'queued',
+        rating: row.q_rating!,
+        region: row.q_region,
+        waitedMs: Math.max(0, row.waited_ms!),
+        position: row.position!,
+        reason: (row.wait_reason as WaitReason | null) ?? 'waiting_for_opponent',
+      };
+    }
+    return { state: 'idle' };
+  }
+
+  /**
+   * The states of many players in one query (used by servers to answer long-polls on matches
+   * another server made). Players neither matched nor queued are `idle`.
+   */
+  async lookup(playerIds: readonly string[]): Promise<Map<string, 'queued' | 'idle' | MatchRecord>> {
+    const { rows } = await this.sql.query<MatchRow & { pid: string; queued: boolean }>(
+      `SELECT w.pid, m.id, m.player1_id, m.player2_id, m.room_id, m.game_server, m.region,
+              q.player_id IS NOT NULL AS queued
+         FROM unnest($1::varchar[]) AS w(pid)
+         LEFT JOIN players p ON p.id = w.pid
+         LEFT JOIN matches m ON m.id = p.current_match_id
+         LEFT JOIN match_queue q ON q.player_id = w.pid`,
+      [playerIds],
+    );
+    const out = new Map<string, 'queued' | 'idle' | MatchRecord>();
+    for (const row of rows) {
+      out.set(row.pid, row.id !== null ? toRecord(row) : row.queued ? 'queued' : 'idle');
+    }
+    return out;
+  }
+
+  /** @returns a match by id, finished or not. */
+  async getMatch(matchId: string): Promise<MatchRecord | undefined> {
+    const { rows } = await this.sql.query<MatchRow>(
+      'SELECT id, player1_id, player2_id, room_id, game_server, region FROM matches WHERE id = $1',
+      [matchId],
+    );
+    return rows[0] === undefined ? undefined : toRecord(rows[0]);
+  }
+
+  /** @returns which of `matchIds` exist in `matches`. */
+  async existingMatches(matchIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await this.sql.query<{ id: string }>(
+      'SELECT id FROM matches WHERE id = ANY($1::varchar[])',
+      [matchIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** @returns the number of queued players. */
+  async size(): Promise<number> {
+    const { rows } = await this.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM match_queue');
+    return rows[0]!.n;
+  }
+
+  /**
+   * Ends a match: stamps `finished_at` and `result` and frees both players to queue again.
+   *
+   * @returns whether an unfinished match with that id existed.
+   */
+  async finishMatch(matchId: string, result: string | null = null): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const { rows } = await tx.query(
+        `UPDATE matches SET finished_at = ${UTC_NOW}, result = $2
+          WHERE id = $1 AND finished_at IS NULL RETURNING id`,
+        [matchId, result],
+      );
+      if (rows.length === 0) return false;
+      await tx.query('UPDATE players SET current_match_id = NULL WHERE current_match_id = $1', [matchId]);
+      return true;
+    });
+  }
+
+  /**
+   * One matching round, in one transaction. Reads the queue (oldest first) and hands it to
+   * `choosePairs`; locks the chosen players with `FOR UPDATE SKIP LOCKED`, dropping pairs with a
+   * player another round holds or whose entry changed; hands the surviving pairs to `decide`
+   * (which allocates game servers and creates rooms); then writes the matches, sets the players'
+   * `current_match_id`, removes them from the queue and stores wait reasons, and commits. If
+   * `decide`, a write or the commit fails, everything is rolled back and the error is rethrown.
+   * When another server's round is running, this one is skipped (`skipped: true`).
+   *
+   * @param choosePairs - the pairing (normally {@link Matcher.pair}).
+   * @param decide - turns locked pairs into matches and reasons.
+   */
+  async runRound<P extends { player1: QueueEntry; player2: QueueEntry }>(
+    choosePairs: (queue: QueuedPlayer[]) => P[],
+    decide: (pairs: P[], queue: QueuedPlayer[]) => Promise<RoundPlan>,
+  ): Promise<{
+    skipped: boolean;
+    queueSize: number;
+    matches: readonly MatchRecord[];
+    waitedMs: Map<string, number>;
+  }> {
+    return this.sql.transaction(async (tx) => {
+      const { rows: lock } = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
+        ROUND_LOCK,
+      ]);
+      if (!lock[0]!.ok) return { skipped: true, queueSize: 0, matches: [], waitedMs: new Map() };
+      const queue = await readQueue(tx);
+      const pairs = choosePairs(queue);
+      const locked = await lockPlayers(
+        tx,
+        pairs.flatMap((p) => [p.player1.playerId, p.player2.playerId]),
+      );
+      const unchanged = (e: QueueEntry) => {
+        const now = locked.get(e.playerId);
+        return now !== undefined && now.rating === e.rating && (now.region ?? null) === (e.region ?? null);
+      };
+      const kept = pairs.filter((p) => unchanged(p.player1) && unchanged(p.player2));
+      const plan = await decide(kept, queue);
+      await writeRound(tx, queue, plan);
+      const waitedMs = new Map(queue.map((e) => [e.playerId, e.waitedMs]));
+      return { skipped: false, queueSize: queue.length, matches: plan.matches, waitedMs };
+    });
+  }
+}
+
+async function readQueue(tx: SqlExecutor): Promise<QueuedPlayer[]> {
+  const { rows } = await tx.query<{
+    player_id: string;
+    rating: number;
+    region: string | null;
+    waited_ms: number;
+    wait_reason: string | null;
+  }>(
+    `SELECT player_id, rating, region, wait_reason,
+            (EXTRACT(EPOCH FROM (${UTC_NOW} - queued_at)) * 1000)::float8 AS waited_ms
+       FROM match_queue ORDER BY queued_at, player_id`,
+  );
+  return rows.map((r) => ({
+    playerId: r.player_id,
+    rating: r.rating,
+    region: r.region,
+    waitedMs: Math.max(0, r.waited_ms),
+    waitReason: (r.wait_reason as WaitReason | null) ?? 'waiting_for_opponent',
+  }));
+}
+
+async function lockPlayers(
+  tx: SqlExecutor,
+  ids: string[],
+): Promise<Map<string, { rating: number; region: string | null }>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await tx.query<{ player_id: string; rating: number; region: string | null }>(
+    `SELECT q.player_id, q.rating, q.region
+       FROM match_queue q JOIN players p ON p.id = q.player_id
+      WHERE q.player_id = ANY($1::varchar[])
+      ORDER BY q.player_id
+      FOR UPDATE OF q, p SKIP LOCKED`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.player_id, { rating: r.rating, region: r.region }]));
+}
+
+async function writeRound(tx: SqlExecutor, queue: QueuedPlayer[], plan: RoundPlan): Promise<void> {
+  const { matches } = plan;
+  if (matches.length > 0) {
+    await tx.query(
+      `INSERT INTO matches (id, player1_id, player2_id, room_id, game_server, region, started_at)
+       SELECT *, ${UTC_NOW} FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[],
+                                  $5::varchar[], $6::varchar[])`,
+      [
+        matches.map((m) => m.matchId),
+        matches.map((m) => m.player1Id),
+        matches.map((m) => m.player2Id),
+        matches.map((m) => m.roomId),
+        matches.map((m) => m.gameServer),
+        matches.map((m) => m.region),
+      ],
+    );
+    const playerIds = matches.flatMap((m) => [m.player1Id, m.player2Id]);
+    const matchIds = matches.flatMap((m) => [m.matchId, m.matchId]);
+    await tx.query(
+      `UPDATE players SET current_match_id = x.match_id
+         FROM unnest($1::varchar[], $2::varchar[]) AS x(player_id, match_id)
+        WHERE players.id = x.player_id`,
+      [playerIds, matchIds],
+    );
+    await tx.query('DELETE FROM match_queue WHERE player_id = ANY($1::varchar[])', [playerIds]);
+  }
+  const matched = new Set(matches.flatMap((m) => [m.player1Id, m.player2Id]));
+  const changedIds: string[] = [];
+  const changedReasons: (string | null)[] = [];
+  for (const entry of queue) {
+    if (matched.has(entry.playerId)) continue;
+    const reason = plan.reasons?.get(entry.playerId) ?? 'waiting_for_opponent';
+    if (reason === entry.waitReason) continue;
+    changedIds.push(entry.playerId);
+    changedReasons.push(reason === 'waiting_for_opponent' ? null : reason);
+  }
+  if (changedIds.length > 0) {
+    await tx.query(
+      `UPDATE match_queue SET wait_reason = x.reason
+         FROM unnest($1::varchar[], $2::varchar[]) AS x(player_id, reason)
+        WHERE match_queue.player_id = x.player_id`,
+      [changedIds, changedReasons],
+    );
+  }
+}

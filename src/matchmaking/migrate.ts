@@ -1,0 +1,48 @@
+import type { SqlClient } from './sql-client.js';
+
+/** Advisory lock key that serialises concurrent `migrate` calls from several processes. */
+const MIGRATE_LOCK = 7_400_412;
+
+const statements = [
+  `CREATE TABLE IF NOT EXISTS players (
+     id VARCHAR(32) PRIMARY KEY,
+     rating INT NOT NULL,
+     created_at TIMESTAMP NOT NULL DEFAULT NOW()
+   )`,
+  `CREATE TABLE IF NOT EXISTS match_queue (
+     player_id VARCHAR(32) PRIMARY KEY REFERENCES players(id),
+     rating INT NOT NULL,
+     queued_at TIMESTAMP NOT NULL DEFAULT NOW()
+   )`,
+  `CREATE TABLE IF NOT EXISTS matches (
+     id VARCHAR(32) PRIMARY KEY,
+     player1_id VARCHAR(32) NOT NULL,
+     player2_id VARCHAR(32) NOT NULL,
+     room_id VARCHAR(32) NOT NULL,
+     game_server VARCHAR(128) NOT NULL,
+     started_at TIMESTAMP NOT NULL DEFAULT NOW()
+   )`,
+  // Added columns: the player's unfinished match (the per-player lock point), the queue entry's
+  // region and why it still waits, and a match's region, end time and result.
+  'ALTER TABLE players ADD COLUMN IF NOT EXISTS current_match_id VARCHAR(32)',
+  'ALTER TABLE match_queue ADD COLUMN IF NOT EXISTS region VARCHAR(32)',
+  'ALTER TABLE match_queue ADD COLUMN IF NOT EXISTS wait_reason VARCHAR(32)',
+  'ALTER TABLE matches ADD COLUMN IF NOT EXISTS region VARCHAR(32)',
+  'ALTER TABLE matches ADD COLUMN IF NOT EXISTS finished_at TIMESTAMP',
+  'ALTER TABLE matches ADD COLUMN IF NOT EXISTS result VARCHAR(64)',
+  'CREATE INDEX IF NOT EXISTS match_queue_order_idx ON match_queue (queued_at, player_id)',
+];
+
+/**
+ * Creates the matchmaking tables (`players`, `match_queue`, `matches`) and their added columns
+ * and indexes. Idempotent and safe to call from several processes at once (an advisory lock
+ * serialises them); call it at start-up.
+ *
+ * @param client - the database, e.g. `pgPoolClient(pool)` or `pgliteClient(db)`.
+ */
+export async function migrate(client: SqlClient): Promise<void> {
+  await client.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK]);
+    for (const sql of statements) await tx.query(sql);
+  });
+}
