@@ -1,0 +1,280 @@
+import { InvalidOptionError, InvalidStateError, type Logger, silentLogger } from '../core/index.js';
+import { BitWriter } from './bit-writer.js';
+import { encodeDelta } from './delta-codec.js';
+import {
+  InvalidEntityError,
+  type SnapshotDecodeError,
+  SnapshotMalformedError,
+  SnapshotSchemaMismatchError,
+} from './errors.js';
+import { type Frame, FrameRing } from './frame-ring.js';
+import type { EntityDefinitions, EntityOf, EntityRecord, SnapshotSchema } from './schema.js';
+import type { SnapshotObserver } from './snapshot-observer.js';
+import { decodeAck, encodePacket } from './wire.js';
+
+/** Options of {@link DeltaSnapshotter}. */
+export interface DeltaSnapshotterOptions<D extends EntityDefinitions> {
+  /** The state schema, shared with the clients. */
+  readonly schema: SnapshotSchema<D>;
+  /**
+   * Snapshots kept as possible baselines (2 to 1024, default 32). A client whose newest ack is
+   * older than this many ticks gets a full snapshot. Give clients at least the same size.
+   */
+  readonly bufferSize?: number;
+  /** Receives debug and warning events (default: silent). */
+  readonly logger?: Logger;
+  /** Optional hooks for metrics. */
+  readonly observer?: SnapshotObserver;
+}
+
+/** Counters kept by {@link DeltaSnapshotter}; they only grow. */
+export interface SnapshotterCounters {
+  /** Snapshots captured. */
+  captured: number;
+  /** Full snapshots encoded (client had no usable baseline). */
+  fullSnapshots: number;
+  /** Delta snapshots encoded. */
+  deltaSnapshots: number;
+  /** Full snapshots sent because the client's baseline had left the buffer. */
+  baselinesExpired: number;
+  /** Bytes of every packet returned by `encodeFor`. */
+  bytesEncoded: number;
+  /** Acks accepted. */
+  acksAccepted: number;
+  /** Acks rejected (malformed, truncated, impossible tick or schema mismatch). */
+  acksRejected: number;
+  /** Acks that asked for a full snapshot. */
+  fullRequests: number;
+}
+
+/** Outcome of {@link DeltaSnapshotter.receiveAck}: the client's baseline tick (0 = none), or why the ack was rejected. */
+export type AckResult =
+  | { readonly ok: true; readonly baselineTick: number }
+  | { readonly ok: false; readonly error: SnapshotDecodeError };
+
+interface ClientState {
+  /** Newest acknowledged tick, 0 when none. */
+  baselineTick: number;
+}
+
+/**
+ * Server side of delta snapshots (the Quake 3 model). Each tick the program {@link capture}s the
+ * world; for every client, {@link encodeFor} returns the changes since the newest snapshot that
+ * client acknowledged, or a full snapshot when it has none or it left the ring buffer. Packets
+ * go out as unreliable messages: a lost one is never resent, the next delta covers it.
+ *
+ * Memory: `bufferSize` snapshots (unchanged entities shared between them) plus one number per
+ * client.
+ *
+ * @example
+ * ```ts
+ * const server = new DeltaSnapshotter({ schema });
+ * server.addClient('alice');
+ * server.capture(tick, world.entities());
+ * channel.send(server.encodeFor('alice'), 'unreliable');
+ * // on a message from alice's ack channel:
+ * server.receiveAck('alice', bytes);
+ * ```
+ * @typeParam D - the schema's entity definitions.
+ */
+export class DeltaSnapshotter<D extends EntityDefinitions> {
+  private readonly schema: SnapshotSchema<D>;
+  private readonly ring: FrameRing;
+  private readonly logger: Logger;
+  private readonly observer: SnapshotObserver | undefined;
+  private readonly clients = new Map<string, ClientState>();
+  private readonly writer = new BitWriter();
+  /** Packets already encoded for the latest tick, by baseline tick (0 = full). */
+  private readonly encoded = new Map<number, Uint8Array>();
+  private latest: Frame | undefined;
+  private readonly stats: SnapshotterCounters = {
+    captured: 0,
+    fullSnapshots: 0,
+    deltaSnapshots: 0,
+    baselinesExpired: 0,
+    bytesEncoded: 0,
+    acksAccepted: 0,
+    acksRejected: 0,
+    fullRequests: 0,
+  };
+
+  /**
+   * @param options - schema, buffer size, logger and observer.
+   * @throws InvalidOptionError when an option is invalid.
+   */
+  constructor(options: DeltaSnapshotterOptions<D>) {
+    if (options?.schema === undefined) throw new InvalidOptionError('schema', 'is required');
+    const size = options.bufferSize ?? 32;
+    if (!Number.isInteger(size) || size < 2 || size > 1024)
+      throw new InvalidOptionError('bufferSize', `must be an integer in [2, 1024], got ${size}`);
+    this.schema = options.schema;
+    this.ring = new FrameRing(size);
+    this.logger = options.logger ?? silentLogger;
+    this.observer = options.observer;
+  }
+
+  /** Tick of the newest captured snapshot, 0 before the first. */
+  get latestTick(): number {
+    return this.latest?.tick ?? 0;
+  }
+
+  /** Number of registered clients. */
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** A snapshot of the counters. */
+  get counters(): Readonly<SnapshotterCounters> {
+    return { ...this.stats };
+  }
+
+  /**
+   * Records the world state of a tick. Entities are validated and quantized; nothing is kept if
+   * one is invalid.
+   * @param tick - integer in `[1, 2^32 - 1]`, greater than the previous capture's.
+   * @param entities - every entity alive at this tick (ids unique).
+   * @throws InvalidOptionError for a bad tick; InvalidEntityError for an entity that does not fit the schema.
+   */
+  capture(tick: number, entities: Iterable<EntityOf<D>>): void {
+    if (!Number.isInteger(tick) || tick < 1 || tick > 0xffff_ffff || tick <= this.latestTick)
+      throw new InvalidOptionError(
+        'tick',
+        `must be an integer in [1, 2^32 - 1] above ${this.latestTick}, got ${tick}`,
+      );
+    const records: EntityRecord[] = [];
+    for (const e of entities) records.push(this.schema.toRecord(e));
+    records.sort((a, b) => a.id - b.id);
+    for (let i = 1; i < records.length; i++)
+      if (records[i]!.id === records[i - 1]!.id)
+        throw new InvalidEntityError(`duplicate entity id ${records[i]!.id}`);
+    // Share unchanged records with the previous frame: cheaper deltas and materialization.
+    const prev = this.latest?.records;
+    if (prev !== undefined) shareUnchanged(prev, records);
+    this.latest = { tick, records };
+    this.ring.put(this.latest);
+    this.encoded.clear();
+    this.stats.captured++;
+  }
+
+  /**
+   * Registers a client with no baseline: its first snapshot will be full.
+   * @param clientId - caller-chosen id (e.g. the connection's address key).
+   * @throws InvalidStateError when the id is already registered.
+   */
+  addClient(clientId: string): void {
+    if (this.clients.has(clientId)) throw new InvalidStateError(`client "${clientId}" is already registered`);
+    this.clients.set(clientId, { baselineTick: 0 });
+  }
+
+  /**
+   * Forgets a client.
+   * @param clientId - the client.
+   * @returns whether it was registered.
+   */
+  removeClient(clientId: string): boolean {
+    return this.clients.delete(clientId);
+  }
+
+  /**
+   * Encodes the latest captured snapshot for a client, as a delta against its acknowledged
+   * baseline or as a full snapshot. Clients sharing a baseline share the (cached) bytes.
+   * @param clientId - a registered client.
+   * @returns the `SnapshotPacket` bytes to send unreliably. Do not modify them.
+   * @throws InvalidStateError when nothing was captured yet or the client is unknown.
+   */
+  encodeFor(clientId: string): Uint8Array {
+    const client = this.client(clientId);
+    const latest = this.latest;
+    if (latest === undefined) throw new InvalidStateError('encodeFor before the first capture');
+    let baseline: Frame | undefined;
+    if (client.baselineTick !== 0 && client.baselineTick < latest.tick) {
+      baseline = this.ring.get(client.baselineTick);
+      if (baseline === undefined) {
+        this.stats.baselinesExpired++;
+        this.logger.debug(
+          { clientId, baselineTick: client.baselineTick },
+          'snapshot baseline left the buffer',
+        );
+        client.baselineTick = 0;
+      }
+    }
+    const key = baseline?.tick ?? 0;
+    let bytes = this.encoded.get(key);
+    if (bytes === undefined) {
+      this.writer.reset();
+      encodeDelta(this.writer, this.schema, baseline?.records ?? [], latest.records);
+      bytes = encodePacket({
+        tick: latest.tick,
+        baselineDistance: baseline === undefined ? 0 : latest.tick - baseline.tick,
+        schemaHash: baseline === undefined ? this.schema.hash : 0,
+        payload: this.writer.finish(),
+      });
+      this.encoded.set(key, bytes);
+    }
+    if (baseline === undefined) this.stats.fullSnapshots++;
+    else this.stats.deltaSnapshots++;
+    this.stats.bytesEncoded += bytes.length;
+    this.observer?.onSnapshotEncoded?.(clientId, bytes.length, baseline === undefined);
+    return bytes;
+  }
+
+  /**
+   * Applies a client's `SnapshotAck`. Never throws on the bytes: a bad ack is counted, reported
+   * to the observer and returned as an error, and the client's baseline is left alone (or reset
+   * to none on a schema mismatch).
+   * @param clientId - a registered client.
+   * @param bytes - the ack as received.
+   * @throws InvalidStateError when the client is unknown.
+   */
+  receiveAck(clientId: string, bytes: Uint8Array): AckResult {
+    const client = this.client(clientId);
+    const decoded = decodeAck(bytes);
+    let error: SnapshotDecodeError | undefined;
+    if (!decoded.ok) error = decoded.error;
+    else if (decoded.value.schemaHash !== this.schema.hash) {
+      error = new SnapshotSchemaMismatchError(this.schema.hash, decoded.value.schemaHash);
+      client.baselineTick = 0;
+      this.logger.warn({ clientId, code: error.code }, error.message);
+    } else if (decoded.value.tick > this.latestTick)
+      error = new SnapshotMalformedError(
+        `ack of tick ${decoded.value.tick} beyond latest ${this.latestTick}`,
+      );
+    if (error !== undefined || !decoded.ok) {
+      this.stats.acksRejected++;
+      this.observer?.onRejected?.(error!, clientId);
+      return { ok: false, error: error! };
+    }
+    this.stats.acksAccepted++;
+    if (decoded.value.requestFull) {
+      this.stats.fullRequests++;
+      client.baselineTick = 0;
+    } else if (decoded.value.tick > client.baselineTick) {
+      client.baselineTick = decoded.value.tick;
+    }
+    return { ok: true, baselineTick: client.baselineTick };
+  }
+
+  private client(clientId: string): ClientState {
+    const client = this.clients.get(clientId);
+    if (client === undefined) throw new InvalidStateError(`client "${clientId}" is not registered`);
+    return client;
+  }
+}
+
+/** Replaces records of `next` equal to their counterpart in `prev` by that counterpart. */
+function shareUnchanged(prev: readonly EntityRecord[], next: EntityRecord[]): void {
+  let i = 0;
+  for (let j = 0; j < next.length; j++) {
+    const n = next[j]!;
+    while (i < prev.length && prev[i]!.id < n.id) i++;
+    const p = prev[i];
+    if (p === undefined || p.id !== n.id || p.type !== n.type) continue;
+    let same = true;
+    for (let k = 0; k < n.q.length; k++)
+      if (n.q[k] !== p.q[k]) {
+        same = false;
+        break;
+      }
+    if (same) next[j] = p;
+  }
+}

@@ -1,0 +1,213 @@
+import { InvalidOptionError, type Logger, silentLogger } from '../core/index.js';
+import { BitReader } from './bit-reader.js';
+import { decodeDelta } from './delta-codec.js';
+import {
+  SnapshotDecodeError,
+  SnapshotMalformedError,
+  SnapshotSchemaMismatchError,
+  SnapshotStaleError,
+  SnapshotUnknownBaselineError,
+} from './errors.js';
+import { type Frame, FrameRing } from './frame-ring.js';
+import type { EntityDefinitions, EntityOf, SnapshotSchema } from './schema.js';
+import type { SnapshotObserver } from './snapshot-observer.js';
+import { decodePacket, encodeAck } from './wire.js';
+
+/** Options of {@link SnapshotClient}. */
+export interface SnapshotClientOptions<D extends EntityDefinitions> {
+  /** The state schema; must hash equal to the server's. */
+  readonly schema: SnapshotSchema<D>;
+  /** Decoded snapshots kept as baselines (2 to 1024, default 32); at least the server's `bufferSize`. */
+  readonly bufferSize?: number;
+  /** Receives debug events (default: silent). */
+  readonly logger?: Logger;
+  /** Optional hooks for metrics. */
+  readonly observer?: SnapshotObserver;
+}
+
+/** Counters kept by {@link SnapshotClient}; they only grow. */
+export interface SnapshotClientCounters {
+  /** Snapshots decoded (full + delta). */
+  decoded: number;
+  /** Full snapshots decoded. */
+  full: number;
+  /** Rejected as late or duplicate (`ERR_SNAPSHOT_STALE`). */
+  stale: number;
+  /** Rejected as truncated (`ERR_SNAPSHOT_TRUNCATED`). */
+  truncated: number;
+  /** Rejected as malformed (`ERR_SNAPSHOT_MALFORMED`). */
+  malformed: number;
+  /** Rejected for a schema hash mismatch (`ERR_SNAPSHOT_SCHEMA_MISMATCH`). */
+  schemaMismatch: number;
+  /** Rejected for a baseline not held (`ERR_SNAPSHOT_UNKNOWN_BASELINE`). */
+  unknownBaseline: number;
+}
+
+/**
+ * A snapshot as reconstructed by the client: the server's state at `tick`, every float on its
+ * quantization grid.
+ * @typeParam D - the schema's entity definitions.
+ */
+export interface DecodedSnapshot<D extends EntityDefinitions> {
+  /** Server tick. */
+  readonly tick: number;
+  /** True when it was sent full (no baseline). */
+  readonly full: boolean;
+  /** Every entity, by id (frozen objects, shared between snapshots while unchanged). */
+  readonly entities: ReadonlyMap<number, EntityOf<D>>;
+}
+
+/** Outcome of {@link SnapshotClient.receive}. */
+export type SnapshotReceiveResult<D extends EntityDefinitions> =
+  | { readonly ok: true; readonly snapshot: DecodedSnapshot<D> }
+  | { readonly ok: false; readonly error: SnapshotDecodeError };
+
+const COUNTER_BY_CODE: Record<string, keyof SnapshotClientCounters> = {
+  ERR_SNAPSHOT_STALE: 'stale',
+  ERR_SNAPSHOT_TRUNCATED: 'truncated',
+  ERR_SNAPSHOT_MALFORMED: 'malformed',
+  ERR_SNAPSHOT_SCHEMA_MISMATCH: 'schemaMismatch',
+  ERR_SNAPSHOT_UNKNOWN_BASELINE: 'unknownBaseline',
+};
+
+/**
+ * Client side of delta snapshots. {@link receive} decodes each `SnapshotPacket` against the
+ * client's own copy of the baseline and returns the server's state; {@link createAck} returns
+ * the `SnapshotAck` to send back after each packet. Bad, stale or undecodable packets are
+ * returned as typed errors (never thrown), counted, and leave the state untouched; any error
+ * but a stale packet makes the acks ask for a full snapshot until one arrives.
+ *
+ * @example
+ * ```ts
+ * const client = new SnapshotClient({ schema });
+ * channel.onMessage((bytes) => {
+ *   const result = client.receive(bytes);
+ *   if (result.ok) interpolator.push(result.snapshot);
+ *   channel.send(client.createAck(), 'unreliable');
+ * });
+ * ```
+ * @typeParam D - the schema's entity definitions.
+ */
+export class SnapshotClient<D extends EntityDefinitions> {
+  private readonly schema: SnapshotSchema<D>;
+  private readonly ring: FrameRing;
+  private readonly logger: Logger;
+  private readonly observer: SnapshotObserver | undefined;
+  private newest: Frame | undefined;
+  private newestSnapshot: DecodedSnapshot<D> | undefined;
+  private needFull = false;
+  private readonly stats: SnapshotClientCounters = {
+    decoded: 0,
+    full: 0,
+    stale: 0,
+    truncated: 0,
+    malformed: 0,
+    schemaMismatch: 0,
+    unknownBaseline: 0,
+  };
+
+  /**
+   * @param options - schema, buffer size, logger and observer.
+   * @throws InvalidOptionError when an option is invalid.
+   */
+  constructor(options: SnapshotClientOptions<D>) {
+    if (options?.schema === undefined) throw new InvalidOptionError('schema', 'is required');
+    const size = options.bufferSize ?? 32;
+    if (!Number.isInteger(size) || size < 2 || size > 1024)
+      throw new InvalidOptionError('bufferSize', `must be an integer in [2, 1024], got ${size}`);
+    this.schema = options.schema;
+    this.ring = new FrameRing(size);
+    this.logger = options.logger ?? silentLogger;
+    this.observer = options.observer;
+  }
+
+  /** The newest decoded snapshot, if any. */
+  get latest(): DecodedSnapshot<D> | undefined {
+    return this.newestSnapshot;
+  }
+
+  /** True while the acks ask the server for a full snapshot. */
+  get wantsFullSnapshot(): boolean {
+    return this.needFull;
+  }
+
+  /** A snapshot of the counters. */
+  get counters(): Readonly<SnapshotClientCounters> {
+    return { ...this.stats };
+  }
+
+  /**
+   * Decodes a `SnapshotPacket` from the server. Never throws on the bytes; allocates at most in
+   * proportion to them (plus sharing the baseline's entities).
+   * @param bytes - the packet as received.
+   * @returns the reconstructed snapshot, or a {@link SnapshotDecodeError} saying why not.
+   */
+  receive(bytes: Uint8Array): SnapshotReceiveResult<D> {
+    const result = this.decode(bytes);
+    if (result.ok) {
+      this.observer?.onSnapshotDecoded?.(result.snapshot.tick, bytes.length, result.snapshot.full);
+      return result;
+    }
+    const counter = COUNTER_BY_CODE[result.error.code];
+    if (counter !== undefined) this.stats[counter]++;
+    if (!(result.error instanceof SnapshotStaleError)) this.needFull = true;
+    this.logger.debug({ code: result.error.code }, result.error.message);
+    this.observer?.onRejected?.(result.error);
+    return result;
+  }
+
+  /**
+   * The `SnapshotAck` for the current state: the newest tick held (0 if none), the schema hash,
+   * and whether a full snapshot is needed. Send it after every received packet; it is
+   * idempotent, so losing or duplicating it is harmless.
+   */
+  createAck(): Uint8Array {
+    return encodeAck({
+      tick: this.newest?.tick ?? 0,
+      schemaHash: this.schema.hash,
+      requestFull: this.needFull,
+    });
+  }
+
+  private decode(bytes: Uint8Array): SnapshotReceiveResult<D> {
+    const packet = decodePacket(bytes);
+    if (!packet.ok) return packet;
+    const { tick, baselineDistance, schemaHash, payload } = packet.value;
+    if (tick === 0) return fail(new SnapshotMalformedError('snapshot tick 0'));
+    const full = baselineDistance === 0;
+    if (full && schemaHash !== this.schema.hash)
+      return fail(new SnapshotSchemaMismatchError(this.schema.hash, schemaHash));
+    if (!full && (schemaHash !== 0 || baselineDistance >= tick))
+      return fail(new SnapshotMalformedError('delta with a schema hash or a baseline before tick 1'));
+    const newestTick = this.newest?.tick ?? 0;
+    if (tick <= newestTick) return fail(new SnapshotStaleError(tick, newestTick));
+    let baseline: Frame | undefined;
+    if (!full) {
+      baseline = this.ring.get(tick - baselineDistance);
+      if (baseline === undefined) return fail(new SnapshotUnknownBaselineError(tick - baselineDistance));
+    }
+    let records: Frame['records'];
+    try {
+      records = decodeDelta(new BitReader(payload), this.schema, baseline?.records ?? []);
+    } catch (err) {
+      if (err instanceof SnapshotDecodeError) return fail(err);
+      return fail(new SnapshotMalformedError(`payload: ${String(err)}`));
+    }
+    const frame: Frame = { tick, records };
+    this.ring.put(frame);
+    this.newest = frame;
+    if (full) {
+      this.needFull = false;
+      this.stats.full++;
+    }
+    this.stats.decoded++;
+    const entities = new Map<number, EntityOf<D>>();
+    for (const r of records) entities.set(r.id, this.schema.toEntity(r));
+    this.newestSnapshot = { tick, full, entities };
+    return { ok: true, snapshot: this.newestSnapshot };
+  }
+}
+
+function fail(error: SnapshotDecodeError): { ok: false; error: SnapshotDecodeError } {
+  return { ok: false, error };
+}
