@@ -1,4 +1,5 @@
 export { MatchError, type MatchErrorCode, StoreUnavailableError } from './errors.js';
+export { createIdGenerator, type IdGenerator } from './ids.js';
 export type { MatchObserver } from './match-observer.js';
 export {
   type EnqueueRequest,
@@ -17,6 +18,15 @@ export {
   type WideningStep,
 } from './matcher.js';
 export { migrate } from './migrate.js';
+export { RedisRoomManager } from './redis-room-manager.js';
+export {
+  MemoryRoomManager,
+  type RoomInfo,
+  type RoomManager,
+  type RoomManagerOptions,
+  type RoomStatus,
+  roomStatuses,
+} from './room-manager.js';
 export {
   type PGliteLike,
   pgliteClient,

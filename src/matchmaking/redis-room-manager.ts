@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+import type { IdGenerator } from './ids.js';
+import {
+  checkRoomPlayers,
+  checkRoomStatus,
+  type RoomInfo,
+  type RoomManager,
+  type RoomManagerOptions,
+  type RoomStatus,
+  roomOptions,
+} from './room-manager.js';
+
+const keys = (roomId: string) =>
+  [`room:${roomId}:players`, `room:${roomId}:match_id`, `room:${roomId}:status`] as const;
+
+// KEYS: players, match_id, status. ARGV: player id, capacity.
+const ADD_PLAYER = `
+local status = redis.call('GET', KEYS[3])
+if not status or status == 'finished' then return 0 end
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+return 1`;
+
+// KEYS: status. ARGV: new status.
+const SET_STATUS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1`;
+
+/**
+ * The Redis {@link RoomManager}, on a ready `ioredis` client you own (this class never connects
+ * or quits it). Keys, exactly as the design specifies:
+ * `room:<room_id>:players` (SET of player ids), `room:<room_id>:match_id` (STRING) and
+ * `room:<room_id>:status` (STRING `waiting` | `playing` | `finished`). Creation and closing are
+ * one `MULTI` each; adding a player and changing the status are Lua scripts, so every operation
+ * is atomic. The three keys of a room hash to different slots, so use a single Redis (or
+ * Sentinel), not Cluster.
+ *
+ * For fast failure while Redis is down, give the client `enableOfflineQueue: false` or a small
+ * `maxRetriesPerRequest`/`commandTimeout`; otherwise commands wait in ioredis' offline queue.
+ */
+export class RedisRoomManager implements RoomManager {
+  private readonly redis: Redis;
+  private readonly ids: IdGenerator;
+  private readonly capacity: number;
+
+  /**
+   * @param redis - a ready ioredis client (select the database on it).
+   * @param options - see {@link RoomManagerOptions}.
+   */
+  constructor(redis: Redis, options: RoomManagerOptions = {}) {
+    this.redis = redis;
+    ({ ids: this.ids, capacity: this.capacity } = roomOptions(options));
+  }
+
+  /** {@inheritDoc RoomManager.createRoom} */
+  async createRoom(matchId: string, playerIds: readonly string[] = []): Promise<string> {
+    checkRoomPlayers(playerIds, this.capacity);
+    const roomId = this.ids();
+    const [players, match, status] = keys(roomId);
+    const multi = this.redis.multi().del(players);
+    if (playerIds.length > 0) multi.sadd(players, ...playerIds);
+    const results = await multi.set(match, matchId).set(status, 'waiting').exec();
+    const failed = results?.find(([err]) => err !== null);
+    if (results === null || failed !== undefined) {
+      throw failed?.[0] ?? new Error('Redis MULTI for createRoom was aborted');
+    }
+    return roomId;
+  }
+
+  /** {@inheritDoc RoomManager.addPlayerToRoom} */
+  async addPlayerToRoom(roomId: string, playerId: string): Promise<boolean> {
+    const result = await this.redis.eval(ADD_PLAYER, 3, ...keys(roomId), playerId, this.capacity);
+    return result === 1;
+  }
+
+  /** {@inheritDoc RoomManager.setStatus} */
+  async setStatus(roomId: string, status: RoomStatus): Promise<boolean> {
+    checkRoomStatus(status);
+    const result = await this.redis.eval(SET_STATUS, 1, keys(roomId)[2], status);
+    return result === 1;
+  }
+
+  /** {@inheritDoc RoomManager.getRoom} */
+  async getRoom(roomId: string): Promise<RoomInfo | undefined> {
+    const [players, match, status] = keys(roomId);
+    const results = await this.redis.multi().get(status).get(match).smembers(players).exec();
+    if (results === null) throw new Error('Redis MULTI for getRoom was aborted');
+    const [statusValue, matchValue, members] = results.map(([err, value]) => {
+      if (err !== null) throw err;
+      return value;
+    });
+    if (statusValue === null || matchValue === null) return undefined;
+    return {
+      roomId,
+      matchId: matchValue as string,
+      status: statusValue as RoomStatus,
+      players: [...(members as string[])].sort(),
+    };
+  }
+
+  /** {@inheritDoc RoomManager.closeRoom} */
+  async closeRoom(roomId: string): Promise<void> {
+    await this.redis.del(...keys(roomId));
+  }
+}

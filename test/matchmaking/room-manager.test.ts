@@ -1,0 +1,120 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSeededRandom, InvalidOptionError } from '../../src/core/index.js';
+import { MemoryRoomManager, RedisRoomManager, type RoomManager } from '../../src/matchmaking/index.js';
+import { hasRedis, redisUrl } from '../support/services.js';
+
+/** This file's own Redis database index (flushed before and after). */
+const DB = 11;
+let redis: Redis | undefined;
+
+beforeAll(async () => {
+  if (!hasRedis) return;
+  redis = new Redis(redisUrl, { db: DB, lazyConnect: true });
+  await redis.connect();
+  await redis.flushdb();
+});
+afterAll(async () => {
+  await redis?.flushdb();
+  redis?.disconnect();
+});
+
+const backends = [
+  { name: 'memory', skip: false, create: () => new MemoryRoomManager({ random: createSeededRandom(1) }) },
+  {
+    name: 'Redis',
+    skip: !hasRedis,
+    create: () => new RedisRoomManager(redis!, { random: createSeededRandom(2) }),
+  },
+];
+
+describe.each(backends)('RoomManager on $name', ({ skip, create }) => {
+  let rooms: RoomManager;
+  beforeAll(() => {
+    if (!skip) rooms = create();
+  });
+
+  it.skipIf(skip)('creates a waiting room holding the match id and players', async () => {
+    const roomId = await rooms.createRoom('m456', ['p123', 'p124']);
+    expect(roomId).toMatch(/^r_[0-9a-v]{20}$/);
+    expect(await rooms.getRoom(roomId)).toEqual({
+      roomId,
+      matchId: 'm456',
+      status: 'waiting',
+      players: ['p123', 'p124'],
+    });
+  });
+
+  it.skipIf(skip)('adds players up to the capacity, idempotently', async () => {
+    const roomId = await rooms.createRoom('m1');
+    expect(await rooms.addPlayerToRoom(roomId, 'a')).toBe(true);
+    expect(await rooms.addPlayerToRoom(roomId, 'a')).toBe(true);
+    expect(await rooms.addPlayerToRoom(roomId, 'b')).toBe(true);
+    expect(await rooms.addPlayerToRoom(roomId, 'c')).toBe(false);
+    expect((await rooms.getRoom(roomId))?.players).toEqual(['a', 'b']);
+  });
+
+  it.skipIf(skip)('refuses players for unknown and finished rooms', async () => {
+    expect(await rooms.addPlayerToRoom('r_nope', 'a')).toBe(false);
+    const roomId = await rooms.createRoom('m2', ['a']);
+    expect(await rooms.setStatus(roomId, 'playing')).toBe(true);
+    expect(await rooms.addPlayerToRoom(roomId, 'b')).toBe(true);
+    const other = await rooms.createRoom('m3', ['x']);
+    expect(await rooms.setStatus(other, 'finished')).toBe(true);
+    expect(await rooms.addPlayerToRoom(other, 'y')).toBe(false);
+    expect(await rooms.getRoom(other)).toMatchObject({ status: 'finished', players: ['x'] });
+  });
+
+  it.skipIf(skip)('setStatus is false for unknown rooms and rejects bad statuses', async () => {
+    expect(await rooms.setStatus('r_nope', 'playing')).toBe(false);
+    expect(await rooms.getRoom('r_nope')).toBeUndefined();
+    const roomId = await rooms.createRoom('m4');
+    await expect(rooms.setStatus(roomId, 'over' as never)).rejects.toThrow(InvalidOptionError);
+    expect((await rooms.getRoom(roomId))?.status).toBe('waiting');
+  });
+
+  it.skipIf(skip)('closeRoom deletes the room', async () => {
+    const roomId = await rooms.createRoom('m5', ['a', 'b']);
+    await rooms.closeRoom(roomId);
+    await rooms.closeRoom(roomId);
+    expect(await rooms.getRoom(roomId)).toBeUndefined();
+    expect(await rooms.addPlayerToRoom(roomId, 'a')).toBe(false);
+  });
+
+  it.skipIf(skip)('rejects more players than the capacity or duplicates at creation', async () => {
+    await expect(rooms.createRoom('m6', ['a', 'b', 'c'])).rejects.toThrow(/playerIds/);
+    await expect(rooms.createRoom('m6', ['a', 'a'])).rejects.toThrow(InvalidOptionError);
+  });
+
+  it.skipIf(skip)('concurrent adds never overfill a room', async () => {
+    const roomId = await rooms.createRoom('m7');
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => rooms.addPlayerToRoom(roomId, `p${i}`)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(2);
+    expect((await rooms.getRoom(roomId))?.players).toHaveLength(2);
+  });
+});
+
+describe.skipIf(!hasRedis)('RedisRoomManager keys', () => {
+  it('uses exactly room:<id>:players (SET), :match_id and :status (STRING)', async () => {
+    await redis!.flushdb();
+    const rooms = new RedisRoomManager(redis!, { random: createSeededRandom(3) });
+    const roomId = await rooms.createRoom('m456', ['p123', 'p124']);
+    expect((await redis!.keys('*')).sort()).toEqual(
+      [`room:${roomId}:match_id`, `room:${roomId}:players`, `room:${roomId}:status`].sort(),
+    );
+    expect(await redis!.type(`room:${roomId}:players`)).toBe('set');
+    expect((await redis!.smembers(`room:${roomId}:players`)).sort()).toEqual(['p123', 'p124']);
+    expect(await redis!.get(`room:${roomId}:match_id`)).toBe('m456');
+    expect(await redis!.get(`room:${roomId}:status`)).toBe('waiting');
+    await rooms.setStatus(roomId, 'playing');
+    expect(await redis!.get(`room:${roomId}:status`)).toBe('playing');
+    await rooms.closeRoom(roomId);
+    expect(await redis!.keys('*')).toEqual([]);
+  });
+
+  it('rejects a bad capacity naming the option', () => {
+    expect(() => new RedisRoomManager(redis!, { capacity: 0 })).toThrow(/capacity/);
+  });
+});
