@@ -1,0 +1,141 @@
+import { type Entry, EntryKind } from './message-codec.js';
+
+/** A reliable message being received: whole, or fragments gathered so far. */
+interface IncomingMessage {
+  /** 1 for a whole message, the fragment count otherwise. */
+  fragmentCount: number;
+  /** The whole payload once complete. */
+  payload: Uint8Array | undefined;
+  /** Fragments received so far (sparse: never sized by the claimed count). */
+  fragments: Map<number, Uint8Array> | undefined;
+  bytes: number;
+}
+
+/** What a reliable entry would do to the receive buffer. @internal */
+export type UnitCheck = 'new' | 'duplicate' | 'overflow' | 'malformed';
+
+/**
+ * The reliable receive window: a fixed ring of `size` slots indexed by full message id, from the
+ * next id to deliver (`expected`). Messages that arrive early wait here; duplicates are detected
+ * by slot lookup, never by scanning. Buffered bytes are capped (`maxBufferedBytes`), except for
+ * the message that is next in order, so a peer can never make it hold more than the cap plus one
+ * message.
+ * @internal
+ */
+export class ReliableReceiveBuffer {
+  /** Full id of the next message to deliver. */
+  expected = 0;
+  /** Bytes held in the ring. */
+  bufferedBytes = 0;
+  private readonly ids: Float64Array;
+  private readonly slots: (IncomingMessage | undefined)[];
+
+  constructor(
+    readonly size: number,
+    private readonly maxMessageSize: number,
+    private readonly maxBufferedBytes: number,
+  ) {
+    this.ids = new Float64Array(size).fill(-1);
+    this.slots = new Array<IncomingMessage | undefined>(size).fill(undefined);
+  }
+
+  /** The full id nearest `expected` whose low 16 bits are `wireId`. */
+  resolve(wireId: number): number {
+    return this.expected + ((((wireId - this.expected) & 0xffff) + 32768) & 0xffff) - 32768;
+  }
+
+  /** Slots in use (for bound checks). */
+  occupied(): number {
+    let n = 0;
+    for (const s of this.slots) if (s) n++;
+    return n;
+  }
+
+  /**
+   * Classifies a reliable entry without changing anything. `pendingBytes` is what earlier
+   * entries of the same packet would add.
+   */
+  check(e: Entry, pendingBytes: number): UnitCheck {
+    const id = this.resolve(e.id);
+    if (id < this.expected) return 'duplicate';
+    if (id >= this.expected + this.size) return 'overflow';
+    const length = e.end - e.start;
+    const slot = this.slotFor(id);
+    if (e.kind === EntryKind.Reliable) {
+      if (length > this.maxMessageSize) return 'malformed';
+      if (slot) return slot.fragmentCount === 1 ? 'duplicate' : 'malformed';
+    } else {
+      if (e.fragmentCount > this.maxMessageSize) return 'malformed';
+      if (slot) {
+        if (slot.fragmentCount !== e.fragmentCount) return 'malformed';
+        if (slot.payload || slot.fragments?.has(e.fragmentIndex)) return 'duplicate';
+        if (slot.bytes + length > this.maxMessageSize) return 'malformed';
+      } else if (length > this.maxMessageSize) {
+        return 'malformed';
+      }
+    }
+    if (id !== this.expected && this.bufferedBytes + pendingBytes + length > this.maxBufferedBytes)
+      return 'overflow';
+    return 'new';
+  }
+
+  /**
+   * Stores a reliable entry of `packet` (copying its bytes). Returns false if it turned out to
+   * be a duplicate or inconsistent (possible only within one hostile packet).
+   */
+  store(e: Entry, packet: Uint8Array): boolean {
+    if (this.check(e, 0) === 'duplicate') return false;
+    const id = this.resolve(e.id);
+    if (id < this.expected || id >= this.expected + this.size) return false;
+    const bytes = packet.slice(e.start, e.end);
+    const index = id % this.size;
+    let slot = this.slotFor(id);
+    if (e.kind === EntryKind.Reliable) {
+      if (slot) return false;
+      this.ids[index] = id;
+      this.slots[index] = { fragmentCount: 1, payload: bytes, fragments: undefined, bytes: bytes.length };
+      this.bufferedBytes += bytes.length;
+      return true;
+    }
+    if (!slot) {
+      slot = { fragmentCount: e.fragmentCount, payload: undefined, fragments: new Map(), bytes: 0 };
+      this.ids[index] = id;
+      this.slots[index] = slot;
+    }
+    if (slot.fragmentCount !== e.fragmentCount || !slot.fragments || slot.fragments.has(e.fragmentIndex))
+      return false;
+    if (slot.bytes + bytes.length > this.maxMessageSize) return false;
+    slot.fragments.set(e.fragmentIndex, bytes);
+    slot.bytes += bytes.length;
+    this.bufferedBytes += bytes.length;
+    if (slot.fragments.size === slot.fragmentCount) {
+      const whole = new Uint8Array(slot.bytes);
+      let p = 0;
+      for (let i = 0; i < slot.fragmentCount; i++) {
+        const part = slot.fragments.get(i)!;
+        whole.set(part, p);
+        p += part.length;
+      }
+      slot.payload = whole;
+      slot.fragments = undefined;
+    }
+    return true;
+  }
+
+  /** Removes and returns the next message in order if it is complete. */
+  takeNext(): Uint8Array | undefined {
+    const slot = this.slotFor(this.expected);
+    if (!slot?.payload) return undefined;
+    const index = this.expected % this.size;
+    this.slots[index] = undefined;
+    this.ids[index] = -1;
+    this.bufferedBytes -= slot.bytes;
+    this.expected++;
+    return slot.payload;
+  }
+
+  private slotFor(id: number): IncomingMessage | undefined {
+    const index = id % this.size;
+    return this.ids[index] === id ? this.slots[index] : undefined;
+  }
+}

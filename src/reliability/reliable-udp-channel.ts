@@ -1,0 +1,493 @@
+import { EventEmitter } from 'node:events';
+import { type Clock, InvalidStateError } from '../core/index.js';
+import { type ChannelCounters, createChannelCounters, type MessageKind } from './channel-counters.js';
+import type { ChannelObserver } from './channel-observer.js';
+import {
+  type ReliableUdpChannelOptions,
+  type ResolvedChannelOptions,
+  resolveChannelOptions,
+} from './channel-options.js';
+import { MessageTooLargeError, SendQueueFullError } from './errors.js';
+import {
+  type Entry,
+  EntryKind,
+  type EntryKindValue,
+  entrySize,
+  readEntries,
+  writeEntry,
+} from './message-codec.js';
+import { type PacketHeader, PacketType, readPacketHeader, writePacketHeader } from './packet-header.js';
+import { ReliableReceiveBuffer } from './reliable-receive-buffer.js';
+import { ReliableSendBuffer } from './reliable-send-buffer.js';
+import { RttEstimator } from './rtt-estimator.js';
+import { sequenceGreaterThan, sequenceLessThan } from './sequence.js';
+import { SequenceBuffer } from './sequence-buffer.js';
+
+/** Events of {@link ReliableUdpChannel}. */
+export interface ReliableUdpChannelEvents {
+  /** A message arrived: reliable ones exactly once and in order. The payload is the caller's to keep. */
+  message: [payload: Uint8Array, kind: MessageKind];
+  /** A reliable message hit the give-up limit; the channel stops sending. */
+  timeout: [];
+}
+
+const PENDING = 0;
+const ACKED = 1;
+const LOST = 2;
+
+/** A sent data packet: when, its fate, and the reliable units (id * 65536 + fragment) it carried. */
+interface SentPacket {
+  sentAt: number;
+  state: number;
+  units: number[];
+}
+
+/** Send an ack-only packet from `receive()` once this many data packets await an ack. */
+const ACK_EVERY_PACKETS = 16;
+/** Weight of each resolved packet in the loss estimate (exponential moving average). */
+const LOSS_SMOOTHING = 0.1;
+
+/**
+ * A reliability layer over an unreliable datagram link, in pure logic: it is handed a `send`
+ * function, fed received packets with `receive`, and advanced with `update` on an injected clock.
+ * It never touches a socket.
+ *
+ * Three kinds of message share each packet: reliable-ordered (exactly once, in order;
+ * fragmented above one packet, up to `maxMessageSize`), unreliable-sequenced (older than the
+ * newest delivered is dropped) and unreliable. Every data packet carries a 16-bit sequence and
+ * an ack with a 32-bit bitfield (redundant acks); reliable messages are retransmitted, by
+ * message or fragment, when the packets that carried them go unacknowledged for an RTO derived
+ * from the smoothed RTT (RFC 6298) with exponential backoff. All buffers are fixed-size. The wire
+ * format is specified in `docs/protocol.md`.
+ *
+ * @example
+ * ```ts
+ * const channel = new ReliableUdpChannel({ clock, send: (p) => transport.send(p, peer) });
+ * channel.on('message', (payload, kind) => handle(payload, kind));
+ * transport.onDatagram((data) => channel.receive(data));
+ * channel.send(new TextEncoder().encode('hello'));
+ * setInterval(() => channel.update(), 16);
+ * ```
+ */
+export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
+  private readonly sendPacket: (packet: Uint8Array) => void;
+  private readonly clock: Clock;
+  private readonly observer: ChannelObserver | undefined;
+  private readonly opts: ResolvedChannelOptions;
+  private readonly stats = createChannelCounters();
+  private readonly rtt: RttEstimator;
+  private loss = 0;
+  private timedOut = false;
+
+  private sequence = 0;
+  private sentAny = false;
+  private readonly sentPackets: SequenceBuffer<SentPacket>;
+  private readonly receivedPackets: SequenceBuffer<true>;
+  private lossCursor = 0;
+  private acksOwed = 0;
+
+  private readonly sendBuffer: ReliableSendBuffer;
+  private readonly receiveBuffer: ReliableReceiveBuffer;
+  private readonly unreliableQueue: { kind: EntryKindValue; payload: Uint8Array; id: number }[] = [];
+  private nextSequencedId = 0;
+  private lastSequencedId = -1;
+
+  private readonly out: Uint8Array;
+  private pos = 0;
+  private headerBytes = 0;
+  private units: number[] = [];
+  private ack = 0;
+  private ackBits = 0;
+  private readonly header: PacketHeader = { type: PacketType.Data, sequence: 0, ack: 0, ackBits: 0 };
+  private readonly entries: Entry[] = [];
+
+  /** @param options - the send function, clock and limits (validated; throws `InvalidOptionError`). */
+  constructor(options: ReliableUdpChannelOptions) {
+    super();
+    this.opts = resolveChannelOptions(options);
+    this.sendPacket = options.send;
+    this.clock = options.clock;
+    this.observer = options.observer;
+    this.rtt = new RttEstimator(this.opts.initialRtoMs, this.opts.minRtoMs, this.opts.maxRtoMs);
+    this.sentPackets = new SequenceBuffer(this.opts.packetBufferSize);
+    this.receivedPackets = new SequenceBuffer(this.opts.packetBufferSize);
+    this.sendBuffer = new ReliableSendBuffer(this.opts.sendQueueSize);
+    this.receiveBuffer = new ReliableReceiveBuffer(
+      this.opts.windowSize,
+      this.opts.maxMessageSize,
+      this.opts.maxReceiveBufferBytes,
+    );
+    this.out = new Uint8Array(this.opts.maxPacketSize);
+  }
+
+  /** Counters since creation (a live, read-only view of plain numbers). */
+  get counters(): Readonly<ChannelCounters> {
+    return this.stats;
+  }
+
+  /** Smoothed round-trip time in milliseconds (0 before the first sample). */
+  get rttMs(): number {
+    return this.rtt.srtt;
+  }
+
+  /** Current retransmission timeout in milliseconds (before per-message backoff). */
+  get rtoMs(): number {
+    return this.rtt.rto;
+  }
+
+  /** Estimated fraction of data packets lost, 0..1 (moving average over resolved packets). */
+  get packetLoss(): number {
+    return this.loss;
+  }
+
+  /** Whether the give-up limit was hit; the channel no longer sends. */
+  get isTimedOut(): boolean {
+    return this.timedOut;
+  }
+
+  /**
+   * Largest payload accepted by `send` for a kind: `maxMessageSize` for reliable messages, what
+   * fits in one packet for the others.
+   * @param kind - the message kind.
+   */
+  maxMessageSize(kind: MessageKind): number {
+    return kind === 'reliable'
+      ? this.opts.maxMessageSize
+      : kind === 'sequenced'
+        ? this.opts.maxSequencedSize
+        : this.opts.maxUnreliableSize;
+  }
+
+  /**
+   * How many more messages of a kind `send` accepts right now.
+   * @param kind - the message kind (default `'reliable'`).
+   */
+  sendQueueFree(kind: MessageKind = 'reliable'): number {
+    return kind === 'reliable'
+      ? this.opts.sendQueueSize - this.sendBuffer.length
+      : this.opts.unreliableQueueSize - this.unreliableQueue.length;
+  }
+
+  /**
+   * Queues a message for the next `update()`. The payload is copied.
+   * @param payload - the message bytes.
+   * @param kind - delivery guarantee (default `'reliable'`).
+   * @throws MessageTooLargeError - over {@link ReliableUdpChannel.maxMessageSize} for its kind.
+   * @throws SendQueueFullError - the queue for its kind is full.
+   * @throws InvalidStateError - the channel has timed out.
+   */
+  send(payload: Uint8Array, kind: MessageKind = 'reliable'): void {
+    if (this.timedOut) throw new InvalidStateError('send on a ReliableUdpChannel that has timed out');
+    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array');
+    const limit = this.maxMessageSize(kind);
+    if (payload.length > limit) {
+      this.stats.sendTooLarge++;
+      throw new MessageTooLargeError(kind, payload.length, limit);
+    }
+    if (this.sendQueueFree(kind) <= 0) {
+      this.stats.sendQueueFull++;
+      throw new SendQueueFullError(
+        kind,
+        kind === 'reliable' ? this.opts.sendQueueSize : this.opts.unreliableQueueSize,
+      );
+    }
+    const copy = payload.slice();
+    if (kind === 'reliable') {
+      const fragments =
+        copy.length <= this.opts.maxWholeSize ? 1 : Math.ceil(copy.length / this.opts.fragmentSize);
+      this.sendBuffer.push(copy, fragments);
+      this.stats.reliableSent++;
+    } else if (kind === 'sequenced') {
+      this.unreliableQueue.push({ kind: EntryKind.Sequenced, payload: copy, id: this.nextSequencedId });
+      this.nextSequencedId = (this.nextSequencedId + 1) & 0xffff;
+      this.stats.sequencedSent++;
+    } else {
+      this.unreliableQueue.push({ kind: EntryKind.Unreliable, payload: copy, id: 0 });
+      this.stats.unreliableSent++;
+    }
+  }
+
+  /**
+   * Packs queued messages and due retransmissions into as few packets as fit and sends them;
+   * sends an ack-only packet when acks are owed and nothing else went out; raises `timeout` when
+   * a reliable message exceeds `maxRetries`.
+   */
+  update(): void {
+    if (this.timedOut) return;
+    this.sentThisUpdate = false;
+    const now = this.clock.now();
+    const acks = this.receivedPackets.ackBits();
+    this.ack = acks.ack;
+    this.ackBits = acks.ackBits;
+    for (const m of this.unreliableQueue) this.addEntry(m.kind, m.payload, m.id, 0, 0, -1);
+    this.unreliableQueue.length = 0;
+
+    const window = this.sendBuffer;
+    const end = Math.min(window.next, window.oldest + this.opts.windowSize);
+    for (let id = window.oldest; id < end; id++) {
+      const m = window.get(id);
+      if (!m) continue;
+      for (let f = 0; f < m.fragmentCount; f++) {
+        if (m.acked[f] === 1) continue;
+        const sends = m.sends[f]!;
+        if (sends > 0) {
+          if (now - m.lastSent[f]! < this.rtt.backoff(sends)) continue;
+          if (sends > this.opts.maxRetries) {
+            this.flush(now);
+            this.giveUp();
+            return;
+          }
+          this.stats.retries++;
+          this.observer?.retry?.();
+        }
+        m.sends[f] = sends + 1;
+        m.lastSent[f] = now;
+        const unit = id * 65536 + f;
+        if (m.fragmentCount === 1) {
+          this.addEntry(EntryKind.Reliable, m.payload, id & 0xffff, 0, 0, unit);
+        } else {
+          const start = f * this.opts.fragmentSize;
+          const part = m.payload.subarray(start, Math.min(start + this.opts.fragmentSize, m.payload.length));
+          this.addEntry(EntryKind.Fragment, part, id & 0xffff, f, m.fragmentCount, unit);
+          this.stats.fragmentsSent++;
+        }
+      }
+    }
+    this.flush(now);
+    if (!this.sentThisUpdate && this.acksOwed > 0) this.sendAck();
+  }
+
+  /**
+   * Processes one packet from the peer. Never throws on bad bytes: malformed, stale and
+   * duplicate packets are counted and dropped. Emits `message` for what it delivers.
+   * @param packet - the datagram payload addressed to this channel.
+   */
+  receive(packet: Uint8Array): void {
+    const h = this.header;
+    const headerLength = readPacketHeader(packet, h);
+    if (headerLength < 0 || !this.ackIsPlausible(h.ack, h.ackBits)) {
+      this.dropMalformed();
+      return;
+    }
+    if (h.type === PacketType.Ack) {
+      if (headerLength !== packet.length) {
+        this.dropMalformed();
+        return;
+      }
+      this.accept(packet.length);
+      this.processAcks(h.ack, h.ackBits);
+      return;
+    }
+    const count = readEntries(packet, headerLength, this.entries);
+    if (count < 0) {
+      this.dropMalformed();
+      return;
+    }
+    if (this.receivedPackets.isStale(h.sequence)) {
+      this.stats.stalePacketsDropped++;
+      this.observer?.packetDropped?.('stale');
+      return;
+    }
+    if (this.receivedPackets.exists(h.sequence)) {
+      this.stats.duplicatePacketsDropped++;
+      this.observer?.duplicateDropped?.();
+      this.oweAck();
+      return;
+    }
+    // Refuse the whole packet (unacknowledged, so it is resent) if its reliable data cannot be kept.
+    let pending = 0;
+    for (let i = 0; i < count; i++) {
+      const e = this.entries[i]!;
+      if (e.kind !== EntryKind.Reliable && e.kind !== EntryKind.Fragment) continue;
+      const verdict = this.receiveBuffer.check(e, pending);
+      if (verdict === 'malformed') {
+        this.dropMalformed();
+        return;
+      }
+      if (verdict === 'overflow') {
+        this.stats.overflowPacketsDropped++;
+        return;
+      }
+      if (verdict === 'new') pending += e.end - e.start;
+    }
+    this.receivedPackets.insert(h.sequence, true);
+    this.accept(packet.length);
+    this.processAcks(h.ack, h.ackBits);
+    const deliveries: [Uint8Array, MessageKind][] = [];
+    for (let i = 0; i < count; i++) {
+      const e = this.entries[i]!;
+      if (e.kind === EntryKind.Unreliable) {
+        deliveries.push([packet.slice(e.start, e.end), 'unreliable']);
+        this.stats.unreliableReceived++;
+      } else if (e.kind === EntryKind.Sequenced) {
+        if (this.lastSequencedId >= 0 && !sequenceGreaterThan(e.id, this.lastSequencedId)) {
+          this.stats.staleMessagesDropped++;
+          continue;
+        }
+        this.lastSequencedId = e.id;
+        deliveries.push([packet.slice(e.start, e.end), 'sequenced']);
+        this.stats.sequencedReceived++;
+      } else if (this.receiveBuffer.store(e, packet)) {
+        if (e.kind === EntryKind.Fragment) this.stats.fragmentsReceived++;
+      } else {
+        this.stats.duplicateMessagesDropped++;
+        this.observer?.duplicateDropped?.();
+      }
+    }
+    this.oweAck();
+    for (const [payload, kind] of deliveries) this.emit('message', payload, kind);
+    for (let m = this.receiveBuffer.takeNext(); m !== undefined; m = this.receiveBuffer.takeNext()) {
+      this.stats.reliableReceived++;
+      this.emit('message', m, 'reliable');
+    }
+  }
+
+  /**
+   * Sizes of the internal structures, for tests that check memory stays bounded.
+   * @internal
+   */
+  bufferUsage(): Record<string, number> {
+    return {
+      sendQueue: this.sendBuffer.length,
+      sendQueueCapacity: this.opts.sendQueueSize,
+      unreliableQueue: this.unreliableQueue.length,
+      receiveWindowSlots: this.receiveBuffer.occupied(),
+      receiveWindowCapacity: this.opts.windowSize,
+      receiveBufferedBytes: this.receiveBuffer.bufferedBytes,
+      sentPacketsTracked: this.sentPackets.occupied(),
+      receivedPacketsTracked: this.receivedPackets.occupied(),
+      packetBufferCapacity: this.opts.packetBufferSize,
+    };
+  }
+
+  private sentThisUpdate = false;
+
+  /** Adds an entry to the packet being built, sending the current one first if it is full. */
+  private addEntry(
+    kind: EntryKindValue,
+    payload: Uint8Array,
+    a: number,
+    b: number,
+    c: number,
+    unit: number,
+  ): void {
+    const size = entrySize(kind, payload.length);
+    if (this.pos !== 0 && this.pos + size > this.opts.maxPacketSize) this.flush(this.clock.now());
+    if (this.pos === 0) {
+      this.headerBytes = writePacketHeader(
+        this.out,
+        0,
+        PacketType.Data,
+        this.sequence,
+        this.ack,
+        this.ackBits,
+      );
+      this.pos = this.headerBytes;
+    }
+    this.pos = writeEntry(this.out, this.pos, kind, payload, a, b, c);
+    if (unit >= 0) this.units.push(unit);
+  }
+
+  /** Sends the packet being built, if any; returns whether one was sent. */
+  private flush(now: number): boolean {
+    if (this.pos === 0) return false;
+    const sequence = this.sequence;
+    const evicted = this.sentPackets.atSlot(sequence);
+    if (evicted?.state === PENDING) this.markLost(evicted);
+    const floor = (sequence - this.opts.packetBufferSize + 1) & 0xffff;
+    if (this.sentAny && sequenceLessThan(this.lossCursor, floor)) this.lossCursor = floor;
+    this.sentPackets.insert(sequence, { sentAt: now, state: PENDING, units: this.units });
+    this.units = [];
+    this.sequence = (sequence + 1) & 0xffff;
+    this.sentAny = true;
+    const bytes = this.out.slice(0, this.pos);
+    this.stats.headerBytesSent += this.headerBytes;
+    this.pos = 0;
+    this.sentThisUpdate = true;
+    this.transmit(bytes);
+    return true;
+  }
+
+  private sendAck(): void {
+    const acks = this.receivedPackets.ackBits();
+    const n = writePacketHeader(this.out, 0, PacketType.Ack, 0, acks.ack, acks.ackBits);
+    this.stats.ackPacketsSent++;
+    this.stats.headerBytesSent += n;
+    this.transmit(this.out.slice(0, n));
+  }
+
+  private transmit(bytes: Uint8Array): void {
+    this.acksOwed = 0;
+    this.stats.packetsSent++;
+    this.stats.bytesSent += bytes.length;
+    this.observer?.packetSent?.(bytes.length);
+    this.sendPacket(bytes);
+  }
+
+  private oweAck(): void {
+    this.acksOwed++;
+    // A burst of more packets than the 32-bit ack field covers would otherwise go unacknowledged.
+    if (this.acksOwed >= ACK_EVERY_PACKETS && this.pos === 0 && !this.timedOut) this.sendAck();
+  }
+
+  private accept(bytes: number): void {
+    this.stats.packetsReceived++;
+    this.stats.bytesReceived += bytes;
+    this.observer?.packetReceived?.(bytes);
+  }
+
+  private dropMalformed(): void {
+    this.stats.malformedPacketsDropped++;
+    this.observer?.packetDropped?.('malformed');
+  }
+
+  /** An ack field may only acknowledge packets this channel has sent. */
+  private ackIsPlausible(ack: number, ackBits: number): boolean {
+    if (ackBits === 0) return true;
+    if (!this.sentAny) return false;
+    return !sequenceGreaterThan(ack, (this.sequence - 1) & 0xffff);
+  }
+
+  private processAcks(ack: number, ackBits: number): void {
+    if (ackBits === 0) return;
+    const now = this.clock.now();
+    for (let i = 0; i < 32; i++) {
+      if ((ackBits & (1 << i)) === 0) continue;
+      const p = this.sentPackets.find((ack - i) & 0xffff);
+      if (!p || p.state === ACKED) continue;
+      if (p.state === PENDING) {
+        this.stats.packetsAcked++;
+        this.loss += (0 - this.loss) * LOSS_SMOOTHING;
+        if (i === 0) {
+          // Only the newest acked packet times the round trip; older bits may be late by design.
+          const sample = now - p.sentAt;
+          this.rtt.sample(sample);
+          this.observer?.rttSample?.(sample / 1000);
+        }
+      }
+      p.state = ACKED;
+      for (const unit of p.units) this.sendBuffer.ack(Math.floor(unit / 65536), unit % 65536);
+    }
+    // Packets more than 31 behind the newest ack can no longer be acknowledged: they are lost.
+    const limit = (ack - 31) & 0xffff;
+    while (sequenceLessThan(this.lossCursor, limit) && sequenceLessThan(this.lossCursor, this.sequence)) {
+      const p = this.sentPackets.find(this.lossCursor);
+      if (p?.state === PENDING) this.markLost(p);
+      this.lossCursor = (this.lossCursor + 1) & 0xffff;
+    }
+  }
+
+  private markLost(p: SentPacket): void {
+    p.state = LOST;
+    this.stats.packetsLost++;
+    this.loss += (1 - this.loss) * LOSS_SMOOTHING;
+    this.observer?.packetLost?.();
+  }
+
+  private giveUp(): void {
+    this.timedOut = true;
+    this.stats.timeouts++;
+    this.observer?.timeout?.();
+    this.emit('timeout');
+  }
+}
