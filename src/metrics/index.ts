@@ -4,6 +4,13 @@
  *
  * @module
  */
+
+export {
+  type AlertRule,
+  type AlertRulesOptions,
+  alertRules,
+  alertRulesYaml,
+} from './alert-rules.js';
 export { MATCH_WAIT_BUCKETS, PACKET_SIZE_BUCKETS, RTT_BUCKETS, TICK_DURATION_BUCKETS } from './buckets.js';
 export { METRIC_NAMES, type MetricKey, type MetricNames, metricNames } from './metric-names.js';
 export { DROP_REASONS, MetricsCollector, type MetricsCollectorOptions } from './metrics-collector.js';
@@ -13,3 +20,4 @@ export {
   MetricsServer,
   type MetricsServerOptions,
 } from './metrics-server.js';
+export { type MonitoringQueries, monitoringQueries } from './monitoring-queries.js';
