@@ -33,30 +33,58 @@ function readId(r: BitReader, schema: AnySchema, prevId: number): number {
   return id;
 }
 
+/** Zigzag of a non-zero difference: 1 -> 0, -1 -> 1, 2 -> 2, -2 -> 3, ... */
+function zigzag(d: number): number {
+  return d > 0 ? 2 * (d - 1) : -2 * d - 1;
+}
+
+function unzigzag(zz: number): number {
+  return zz % 2 === 0 ? zz / 2 + 1 : -(zz + 1) / 2;
+}
+
+/**
+ * A changed value: nothing for a boolean (a flip); for wide numbers `1` + small zigzag delta,
+ * `01` + medium zigzag delta or `00` + full value (`0` + full value without a medium code);
+ * otherwise the full value.
+ */
 function writeValue(w: BitWriter, f: CompiledField, base: number, q: number): void {
-  if (f.spec.kind === 'bool') return; // a changed boolean is a flip
+  if (f.spec.kind === 'bool') return;
   if (f.deltaBits > 0) {
-    const d = q - base;
-    const zz = d > 0 ? 2 * (d - 1) : -2 * d - 1;
+    const zz = zigzag(q - base);
     if (zz < 2 ** f.deltaBits) {
       w.write(1, 1);
       w.write(zz, f.deltaBits);
       return;
     }
-    w.write(0, 1);
+    if (f.mediumBits > 0) {
+      if (zz < 2 ** f.mediumBits) {
+        w.write(0b01, 2);
+        w.write(zz, f.mediumBits);
+        return;
+      }
+      w.write(0b00, 2);
+    } else {
+      w.write(0, 1);
+    }
   }
   w.write(q, f.bits);
 }
 
 function readValue(r: BitReader, f: CompiledField, base: number): number {
   if (f.spec.kind === 'bool') return 1 - base;
-  let q: number;
-  if (f.deltaBits > 0 && r.read(1) === 1) {
-    const zz = r.read(f.deltaBits);
-    q = base + (zz % 2 === 0 ? zz / 2 + 1 : -(zz + 1) / 2);
-  } else {
-    q = r.read(f.bits);
-  }
+  // The prefix: 'small' (1), 'medium' (01) or 'full' (00, or 0 without a medium code).
+  const code =
+    f.deltaBits === 0 || r.read(1) === 0
+      ? f.mediumBits > 0 && r.read(1) === 1
+        ? 'medium'
+        : 'full'
+      : 'small';
+  const q =
+    code === 'small'
+      ? base + unzigzag(r.read(f.deltaBits))
+      : code === 'medium'
+        ? base + unzigzag(r.read(f.mediumBits))
+        : r.read(f.bits);
   if (q < 0 || q > f.maxQ) throw new SnapshotMalformedError(`field "${f.name}" value ${q} out of range`);
   return q;
 }

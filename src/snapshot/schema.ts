@@ -33,8 +33,10 @@ export interface CompiledField {
   readonly bits: number;
   /** Largest valid quantized value. */
   readonly maxQ: number;
-  /** Bits of a small-delta code, 0 when the field never uses one. */
+  /** Bits of the small-delta code, 0 when the field sends full values only. */
   readonly deltaBits: number;
+  /** Bits of the medium-delta code, 0 when there is none. */
+  readonly mediumBits: number;
   /** Quantized value of a freshly created entity's field (the delta base for creations). */
   readonly defaultQ: number;
 }
@@ -84,8 +86,10 @@ function compileField(name: string, spec: FieldSpec): CompiledField {
       break;
   }
   const bits = bitsFor(maxQ);
-  const deltaBits = spec.kind === 'int' || spec.kind === 'float' ? (bits >= 6 ? Math.ceil(bits / 2) : 0) : 0;
-  return { name, spec, bits, maxQ, deltaBits, defaultQ };
+  const numeric = spec.kind === 'int' || spec.kind === 'float';
+  const deltaBits = numeric && bits >= 6 ? Math.ceil(bits / 2) : 0;
+  const mediumBits = deltaBits > 0 && bits - 3 > deltaBits ? bits - 3 : 0;
+  return { name, spec, bits, maxQ, deltaBits, mediumBits, defaultQ };
 }
 
 function fnv1a(text: string): number {

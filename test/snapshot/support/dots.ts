@@ -1,0 +1,19 @@
+/** A tiny schema whose packets are small enough to check byte by byte. */
+import { boolField, defineSchema, intField } from '../../../src/snapshot/index.js';
+
+export const dotSchema = defineSchema({
+  version: 7,
+  entities: { dot: { x: intField(0, 15), on: boolField() } },
+});
+
+/** Lower-case hex of bytes. */
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+/** The schema hash as it appears on the wire (fixed32, little-endian). */
+export function hashHex(hash: number): string {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(hash);
+  return b.toString('hex');
+}
