@@ -22,6 +22,11 @@ export interface ChannelCounters {
   packetsAcked: number;
   /** Sent data packets that fell out of the 32-packet ack window (or the sent buffer) unacknowledged. */
   packetsLost: number;
+  /**
+   * Packets first counted in `packetsLost` and acknowledged afterwards by a late ack (the peer
+   * acks stretches of sequences that arrived too late for its newest ack's 32-bit window).
+   */
+  packetsAckedLate: number;
   /** Reliable messages or fragments sent again after their retransmission timeout. */
   retries: number;
   /** Times the give-up limit was hit (0 or 1: the channel stops after it). */
@@ -71,6 +76,7 @@ export function createChannelCounters(): ChannelCounters {
     bytesReceived: 0,
     packetsAcked: 0,
     packetsLost: 0,
+    packetsAckedLate: 0,
     retries: 0,
     timeouts: 0,
     duplicatePacketsDropped: 0,

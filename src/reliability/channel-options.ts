@@ -20,10 +20,10 @@ export interface ReliableUdpChannelOptions {
   maxMessageSize?: number;
   /**
    * Reliable messages in flight (sent, not all acknowledged) and the receiver's reorder window;
-   * both peers must use the same value (default 256, at most 16,384).
+   * both peers must use the same value (default 1024, at most 16,384).
    */
   windowSize?: number;
-  /** Reliable messages queued or in flight before `send` throws `SendQueueFullError` (default 1024, >= windowSize). */
+  /** Reliable messages queued or in flight before `send` throws `SendQueueFullError` (default 4096, >= windowSize). */
   sendQueueSize?: number;
   /** Sequenced plus unreliable messages queued between two `update()` calls (default 256). */
   unreliableQueueSize?: number;
@@ -37,6 +37,11 @@ export interface ReliableUdpChannelOptions {
   minRtoMs?: number;
   /** Upper bound of the RTO, backoff included (default 2000 ms). */
   maxRtoMs?: number;
+  /**
+   * Data packets one `update()` may send for reliable messages (pacing: a window opening all at
+   * once would otherwise burst further than the peer's ack and duplicate windows reach). Default 64.
+   */
+  maxPacketsPerUpdate?: number;
   /** Retransmissions of one message or fragment before the channel gives up with `timeout` (default 16). */
   maxRetries?: number;
 }
@@ -54,6 +59,7 @@ export interface ResolvedChannelOptions {
   minRtoMs: number;
   maxRtoMs: number;
   maxRetries: number;
+  maxPacketsPerUpdate: number;
   /** Payload bytes of one fragment. */
   fragmentSize: number;
   /** Largest reliable message sent whole. */
@@ -80,8 +86,8 @@ export function resolveChannelOptions(o: ReliableUdpChannelOptions): ResolvedCha
   const maxPacketSize = int('maxPacketSize', 1200, 32, 65_507);
   const fragmentSize = maxPacketSize - MAX_HEADER_BYTES - maxEntryOverhead(EntryKind.Fragment);
   const maxMessageSize = int('maxMessageSize', 256 * 1024, 1, fragmentSize * 65_535);
-  const windowSize = int('windowSize', 256, 1, 16_384);
-  const sendQueueSize = int('sendQueueSize', 1024, windowSize, 1 << 20);
+  const windowSize = int('windowSize', 1024, 1, 16_384);
+  const sendQueueSize = int('sendQueueSize', Math.max(4096, windowSize), windowSize, 1 << 20);
   const packetBufferSize = int('packetBufferSize', 1024, 32, 32_768);
   if ((packetBufferSize & (packetBufferSize - 1)) !== 0)
     throw new InvalidOptionError('packetBufferSize', `must be a power of two, got ${packetBufferSize}`);
@@ -99,6 +105,7 @@ export function resolveChannelOptions(o: ReliableUdpChannelOptions): ResolvedCha
     minRtoMs,
     maxRtoMs,
     maxRetries: int('maxRetries', 16, 0, 1000),
+    maxPacketsPerUpdate: int('maxPacketsPerUpdate', 64, 1, 1 << 20),
     fragmentSize,
     maxWholeSize: maxPacketSize - MAX_HEADER_BYTES - maxEntryOverhead(EntryKind.Reliable),
     maxSequencedSize: maxPacketSize - MAX_HEADER_BYTES - maxEntryOverhead(EntryKind.Sequenced),

@@ -44,6 +44,8 @@ interface SentPacket {
 
 /** Send an ack-only packet from `receive()` once this many data packets await an ack. */
 const ACK_EVERY_PACKETS = 16;
+/** Late arrivals remembered between two updates (beyond this they are resent instead). */
+const MAX_LATE_ACKS = 64;
 /** Weight of each resolved packet in the loss estimate (exponential moving average). */
 const LOSS_SMOOTHING = 0.1;
 
@@ -85,6 +87,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
   private readonly receivedPackets: SequenceBuffer<true>;
   private lossCursor = 0;
   private acksOwed = 0;
+  private readonly lateAcks: number[] = [];
 
   private readonly sendBuffer: ReliableSendBuffer;
   private readonly receiveBuffer: ReliableReceiveBuffer;
@@ -224,10 +227,11 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
 
     const window = this.sendBuffer;
     const end = Math.min(window.next, window.oldest + this.opts.windowSize);
-    for (let id = window.oldest; id < end; id++) {
+    const budget = this.stats.packetsSent + this.opts.maxPacketsPerUpdate;
+    for (let id = window.oldest; id < end && this.stats.packetsSent < budget; id++) {
       const m = window.get(id);
       if (!m) continue;
-      for (let f = 0; f < m.fragmentCount; f++) {
+      for (let f = 0; f < m.fragmentCount && this.stats.packetsSent < budget; f++) {
         if (m.acked[f] === 1) continue;
         const sends = m.sends[f]!;
         if (sends > 0) {
@@ -255,6 +259,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     }
     this.flush(now);
     if (!this.sentThisUpdate && this.acksOwed > 0) this.sendAck();
+    this.sendLateAcks();
   }
 
   /**
@@ -310,6 +315,11 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       }
       if (verdict === 'new') pending += e.end - e.start;
     }
+    // A packet that arrives more than 31 behind the newest is outside every ack we would send
+    // next: remember it and acknowledge its stretch separately, so it is not resent for nothing.
+    const newest = (this.receivedPackets.sequence - 1) & 0xffff;
+    if (sequenceLessThan(h.sequence, (newest - 31) & 0xffff) && this.lateAcks.length < MAX_LATE_ACKS)
+      this.lateAcks.push(h.sequence);
     this.receivedPackets.insert(h.sequence, true);
     this.accept(packet.length);
     this.processAcks(h.ack, h.ackBits);
@@ -408,8 +418,24 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     return true;
   }
 
-  private sendAck(): void {
-    const acks = this.receivedPackets.ackBits();
+  /** Ack-only packets for late arrivals, one per stretch of 32 sequences. */
+  private sendLateAcks(): void {
+    const late = this.lateAcks;
+    if (late.length === 0) return;
+    let covered = -1;
+    for (let i = late.length - 1; i >= 0; i--) {
+      const s = late[i]!;
+      if (covered >= 0 && !sequenceGreaterThan(s, covered) && !sequenceLessThan(s, (covered - 31) & 0xffff))
+        continue;
+      if (this.receivedPackets.isStale(s)) continue;
+      this.sendAck(s);
+      covered = s;
+    }
+    late.length = 0;
+  }
+
+  private sendAck(base?: number): void {
+    const acks = this.receivedPackets.ackBits(base);
     const n = writePacketHeader(this.out, 0, PacketType.Ack, 0, acks.ack, acks.ackBits);
     this.stats.ackPacketsSent++;
     this.stats.headerBytesSent += n;
@@ -464,6 +490,10 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
           this.rtt.sample(sample);
           this.observer?.rttSample?.(sample / 1000);
         }
+      }
+      if (p.state === LOST) {
+        this.stats.packetsAckedLate++;
+        this.loss += (0 - this.loss) * LOSS_SMOOTHING;
       }
       p.state = ACKED;
       for (const unit of p.units) this.sendBuffer.ack(Math.floor(unit / 65536), unit % 65536);

@@ -65,9 +65,12 @@ export class SequenceBuffer<T> {
     return n;
   }
 
-  /** The ack (newest received sequence) and the bitfield of the 32 sequences ending at it. */
-  ackBits(): { ack: number; ackBits: number } {
-    const ack = (this.sequence - 1) & 0xffff;
+  /**
+   * An ack and the bitfield of the 32 sequences ending at it: by default the newest received
+   * sequence; `base` acknowledges an older stretch instead.
+   */
+  ackBits(base?: number): { ack: number; ackBits: number } {
+    const ack = base ?? (this.sequence - 1) & 0xffff;
     let bits = 0;
     for (let i = 0; i < 32; i++) if (this.exists((ack - i) & 0xffff)) bits |= 1 << i;
     return { ack, ackBits: bits >>> 0 };
