@@ -6,7 +6,9 @@ import { monitoringQueries } from './monitoring-queries.js';
 export interface AlertRule {
   /** `alert:` name. */
   readonly alert: string;
-  /** PromQL condition. */
+  /** The measured value the condition compares (returns data whether or not the alert fires). */
+  readonly query: string;
+  /** PromQL condition: {@link AlertRule.query} against its threshold. */
   readonly expr: string;
   /** How long the condition must hold before the alert fires, e.g. `1m`. */
   readonly for: string;
@@ -42,6 +44,7 @@ export function alertRules(options: AlertRulesOptions = {}): AlertRule[] {
   return [
     {
       alert: 'ServerTickP99OverBudget',
+      query: q.tickQuantile(0.99),
       expr: `${q.tickQuantile(0.99)} > ${budget}`,
       for: '1m',
       labels: { severity: 'warning' },
@@ -52,6 +55,7 @@ export function alertRules(options: AlertRulesOptions = {}): AlertRule[] {
     },
     {
       alert: 'PacketLossHigh',
+      query: q.networkLoss,
       expr: `${q.networkLoss} > ${maxLoss}`,
       for: '1m',
       labels: { severity: 'warning' },
@@ -62,6 +66,7 @@ export function alertRules(options: AlertRulesOptions = {}): AlertRule[] {
     },
     {
       alert: 'TargetDown',
+      query: 'up',
       expr: 'up == 0',
       for: '1m',
       labels: { severity: 'critical' },
