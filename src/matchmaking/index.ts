@@ -1,5 +1,11 @@
 export { MatchError, type MatchErrorCode, StoreUnavailableError } from './errors.js';
+export {
+  type AllocationRequest,
+  type GameServerAllocator,
+  StaticGameServerAllocator,
+} from './game-server-allocator.js';
 export { createIdGenerator, type IdGenerator } from './ids.js';
+export { MatchMaker, type MatchMakerOptions, type RoundOutcome } from './match-maker.js';
 export type { MatchObserver } from './match-observer.js';
 export {
   type EnqueueRequest,
@@ -10,6 +16,7 @@ export {
   type RoundPlan,
   type WaitReason,
 } from './match-queue.js';
+export { MatchServer, type MatchServerOptions, type Timers } from './match-server.js';
 export {
   Matcher,
   type MatcherOptions,

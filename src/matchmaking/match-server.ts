@@ -1,0 +1,393 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  InvalidOptionError,
+  InvalidStateError,
+  type Logger,
+  type RandomSource,
+  silentLogger,
+} from '../core/index.js';
+import { MatchError, StoreUnavailableError } from './errors.js';
+import type { GameServerAllocator } from './game-server-allocator.js';
+import { parseMatchRequest, parsePlayerId, readBody, sendError, sendJson } from './http-io.js';
+import { MatchMaker } from './match-maker.js';
+import type { MatchObserver } from './match-observer.js';
+import { MatchQueue, type MatchRecord, type PlayerStatus } from './match-queue.js';
+import { Matcher, type WideningStep } from './matcher.js';
+import { MemoryRoomManager, type RoomManager } from './room-manager.js';
+import type { SqlClient } from './sql-client.js';
+
+/** The timer functions the server schedules with (default: the global ones). */
+export interface Timers {
+  /** Calls `callback` after `ms` milliseconds; returns a handle for `clearTimeout`. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a pending `setTimeout`. */
+  clearTimeout(handle: unknown): void;
+}
+
+const globalTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Options of {@link MatchServer}. */
+export interface MatchServerOptions {
+  /** The database: `pgPoolClient(pool)` or `pgliteClient(db)`, already migrated. */
+  readonly db: SqlClient;
+  /** Chooses game servers, e.g. `new StaticGameServerAllocator(['game1:9000'])`. */
+  readonly allocator: GameServerAllocator;
+  /** Where rooms live (default: a new {@link MemoryRoomManager}, fine for one process only). */
+  readonly rooms?: RoomManager;
+  /** Ratings must differ by less than this (default 100). */
+  readonly maxRatingDiff?: number;
+  /** Widening of the allowed difference with waiting time (default none). */
+  readonly widening?: readonly WideningStep[];
+  /** Milliseconds between matching rounds (default 100). */
+  readonly tickIntervalMs?: number;
+  /** How long `POST /match/request` waits for a match before answering 202 (default 25 000 ms). */
+  readonly maxWaitMs?: number;
+  /** Largest accepted request body in bytes (default 1024). */
+  readonly maxBodyBytes?: number;
+  /** Source of match ids (default crypto random). Rooms take theirs from the room manager. */
+  readonly random?: RandomSource;
+  /** Timer functions (default the global ones). */
+  readonly timers?: Timers;
+  /** Receives requests, matches, queue sizes and waits. */
+  readonly observer?: MatchObserver;
+  /** Diagnostics. */
+  readonly logger?: Logger;
+}
+
+interface Waiter {
+  readonly playerId: string;
+  readonly res: ServerResponse;
+  timer: unknown;
+}
+
+/** The JSON answer for a made match, from one player's side. */
+function matchBody(match: MatchRecord, playerId: string) {
+  return {
+    match_id: match.matchId,
+    room_id: match.roomId,
+    game_server: match.gameServer,
+    opponent_id: match.player1Id === playerId ? match.player2Id : match.player1Id,
+  };
+}
+
+function queuedBody(playerId: string, status: Extract<PlayerStatus, { state: 'queued' }>) {
+  return {
+    status: 'queued',
+    player_id: playerId,
+    rating: status.rating,
+    region: status.region,
+    waited_ms: Math.round(status.waitedMs),
+    position: status.position,
+    reason: status.reason,
+  };
+}
+
+const positiveInt = (name: string, value: number) => {
+  if (!Number.isInteger(value) || value <= 0)
+    throw new InvalidOptionError(name, `must be a positive integer, got ${value}`);
+  return value;
+};
+
+const REQUEST_PATH = /^\/match\/request\/([^/]+)$/;
+
+/**
+ * The match server: an HTTP API over a {@link MatchQueue}, a {@link RoomManager} and a
+ * {@link GameServerAllocator}, plus a matching loop (every `tickIntervalMs`). Several servers may
+ * share one PostgreSQL and one Redis.
+ *
+ * Routes:
+ * - `POST /match/request` `{"player_id", "rating", "region"?}`: queues the player (idempotent)
+ *   and waits up to `maxWaitMs`; 200 `{match_id, room_id, game_server, opponent_id}` once
+ *   matched, else 202 with the queue status.
+ * - `GET /match/request/<player_id>`: the status (200 matched or queued, 404 otherwise).
+ * - `DELETE /match/request/<player_id>`: cancels (200, 404 not queued, 409 already matched).
+ * - `GET /healthz`: 200 when PostgreSQL answers and the last round worked, else 503.
+ *
+ * Errors are `{"error": {"code", "message"}}` with a {@link MatchErrorCode}. A request that waits
+ * learns of a match made by another server from a batched look-up each round.
+ */
+export class MatchServer {
+  /** The queue this server works on. */
+  readonly queue: MatchQueue;
+  /** The room store. */
+  readonly rooms: RoomManager;
+  private readonly maker: MatchMaker;
+  private readonly http: Server;
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly tickIntervalMs: number;
+  private readonly maxWaitMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly timers: Timers;
+  private readonly observer: MatchObserver;
+  private readonly logger: Logger;
+  private loopTimer: unknown;
+  private running = false;
+  private closed = false;
+  private currentTick: Promise<void> | undefined;
+  private lastRoundError: MatchError | undefined;
+
+  /** @param options - see {@link MatchServerOptions}. */
+  constructor(options: MatchServerOptions) {
+    this.tickIntervalMs = positiveInt('tickIntervalMs', options.tickIntervalMs ?? 100);
+    this.maxWaitMs = positiveInt('maxWaitMs', options.maxWaitMs ?? 25_000);
+    this.maxBodyBytes = positiveInt('maxBodyBytes', options.maxBodyBytes ?? 1024);
+    this.queue = new MatchQueue(options.db);
+    this.rooms = options.rooms ?? new MemoryRoomManager(options.random ? { random: options.random } : {});
+    this.timers = options.timers ?? globalTimers;
+    this.observer = options.observer ?? {};
+    this.logger = options.logger ?? silentLogger;
+    this.maker = new MatchMaker({
+      queue: this.queue,
+      rooms: this.rooms,
+      allocator: options.allocator,
+      matcher: new Matcher({
+        ...(options.maxRatingDiff === undefined ? {} : { maxRatingDiff: options.maxRatingDiff }),
+        ...(options.widening === undefined ? {} : { widening: options.widening }),
+      }),
+      ...(options.random === undefined ? {} : { random: options.random }),
+      observer: this.observer,
+      logger: this.logger,
+    });
+    this.http = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.logger.error({ err }, 'unexpected error in request handler');
+        sendError(res, new StoreUnavailableError('match server', err));
+      });
+    });
+  }
+
+  /** Requests currently waiting for a match on this server. */
+  get waiting(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
+  }
+
+  /**
+   * Starts listening and the matching loop.
+   *
+   * @param port - TCP port (0 picks a free one).
+   * @param host - interface (default 127.0.0.1).
+   * @returns the bound address.
+   */
+  async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+    if (this.closed || this.running)
+      throw new InvalidStateError('MatchServer.listen: already started or closed');
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, host, () => {
+        this.http.off('error', reject);
+        resolve();
+      });
+    });
+    this.running = true;
+    this.schedule();
+    return this.http.address() as AddressInfo;
+  }
+
+  /** Stops the loop, answers waiting requests 503 `ERR_MATCH_SHUTTING_DOWN` and closes the socket. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.running = false;
+    this.timers.clearTimeout(this.loopTimer);
+    await this.currentTick;
+    for (const set of [...this.waiters.values()]) {
+      for (const waiter of [...set]) {
+        this.answer(waiter, (res) =>
+          sendError(res, new MatchError('ERR_MATCH_SHUTTING_DOWN', 'server is closing')),
+        );
+      }
+    }
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+  }
+
+  /**
+   * One matching round plus the look-up for waiting requests. The loop calls it every
+   * `tickIntervalMs`; exposed so tests and embedders can drive rounds themselves.
+   */
+  async tick(): Promise<void> {
+    try {
+      const outcome = await this.maker.runRound();
+      this.lastRoundError = undefined;
+      for (const match of outcome.matches) {
+        this.resolveMatched(match.player1Id, match);
+        this.resolveMatched(match.player2Id, match);
+      }
+      if (this.waiters.size === 0) return;
+      const states = await this.queue.lookup([...this.waiters.keys()]);
+      for (const [playerId, state] of states) {
+        if (state === 'idle') {
+          this.answerAll(playerId, (res) =>
+            sendError(res, new MatchError('ERR_MATCH_CANCELLED', `${playerId} left the queue`)),
+          );
+        } else if (state !== 'queued') {
+          this.resolveMatched(playerId, state);
+        }
+      }
+    } catch (err) {
+      const error = err instanceof MatchError ? err : new StoreUnavailableError('postgres', err);
+      this.lastRoundError = error;
+      this.logger.warn({ err: error }, 'matching round failed');
+      // Everyone waiting here is told now; they stay queued and may simply ask again.
+      for (const playerId of [...this.waiters.keys()]) {
+        this.answerAll(playerId, (res) =>
+          sendError(res, new MatchError(error.code, `${error.message} (you are still queued; retry)`)),
+        );
+      }
+    }
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.loopTimer = this.timers.setTimeout(() => {
+      this.currentTick = this.tick().finally(() => {
+        this.currentTick = undefined;
+        this.schedule();
+      });
+    }, this.tickIntervalMs);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const method = req.method ?? 'GET';
+    const notAllowed = () =>
+      sendError(res, new MatchError('ERR_MATCH_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`));
+    if (path === '/match/request') {
+      if (method !== 'POST') return notAllowed();
+      return this.handleRequest(req, res);
+    }
+    const byPlayer = REQUEST_PATH.exec(path);
+    if (byPlayer !== null) {
+      let playerId: string;
+      try {
+        playerId = parsePlayerId(decodeURIComponent(byPlayer[1]!));
+      } catch (err) {
+        return sendError(
+          res,
+          err instanceof MatchError ? err : new MatchError('ERR_MATCH_INVALID_REQUEST', 'bad id'),
+        );
+      }
+      if (method === 'GET') return this.handleStatus(playerId, res);
+      if (method === 'DELETE') return this.handleCancel(playerId, res);
+      return notAllowed();
+    }
+    if (path === '/healthz') {
+      if (method !== 'GET') return notAllowed();
+      return this.handleHealth(res);
+    }
+    sendError(res, new MatchError('ERR_MATCH_NOT_FOUND', `no route ${method} ${path}`));
+  }
+
+  private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.observer.matchRequest?.();
+    let request: ReturnType<typeof parseMatchRequest>;
+    try {
+      request = parseMatchRequest(await readBody(req, this.maxBodyBytes));
+    } catch (err) {
+      const error =
+        err instanceof MatchError ? err : new MatchError('ERR_MATCH_INVALID_REQUEST', 'unreadable body');
+      if (error.code === 'ERR_MATCH_BODY_TOO_LARGE') res.setHeader('connection', 'close');
+      return sendError(res, error);
+    }
+    if (this.closed) return sendError(res, new MatchError('ERR_MATCH_SHUTTING_DOWN', 'server is closing'));
+    let result: Awaited<ReturnType<MatchQueue['enqueue']>>;
+    try {
+      result = await this.queue.enqueue(request);
+    } catch (err) {
+      this.logger.warn({ err }, 'enqueue failed');
+      return sendError(res, new StoreUnavailableError('postgres', err));
+    }
+    if (result.state === 'matched') return sendJson(res, 200, matchBody(result.match, request.playerId));
+    this.wait(request.playerId, res);
+  }
+
+  private wait(playerId: string, res: ServerResponse): void {
+    const waiter: Waiter = { playerId, res, timer: undefined };
+    let set = this.waiters.get(playerId);
+    if (set === undefined) {
+      set = new Set();
+      this.waiters.set(playerId, set);
+    }
+    set.add(waiter);
+    waiter.timer = this.timers.setTimeout(() => {
+      this.forget(waiter);
+      void this.handleStatus(playerId, res, 202);
+    }, this.maxWaitMs);
+    res.on('close', () => this.forget(waiter));
+  }
+
+  private forget(waiter: Waiter): boolean {
+    const set = this.waiters.get(waiter.playerId);
+    if (set === undefined || !set.delete(waiter)) return false;
+    if (set.size === 0) this.waiters.delete(waiter.playerId);
+    this.timers.clearTimeout(waiter.timer);
+    return true;
+  }
+
+  private answer(waiter: Waiter, send: (res: ServerResponse) => void): void {
+    if (this.forget(waiter)) send(waiter.res);
+  }
+
+  private answerAll(playerId: string, send: (res: ServerResponse) => void): void {
+    for (const waiter of [...(this.waiters.get(playerId) ?? [])]) this.answer(waiter, send);
+  }
+
+  private resolveMatched(playerId: string, match: MatchRecord): void {
+    this.answerAll(playerId, (res) => sendJson(res, 200, matchBody(match, playerId)));
+  }
+
+  private async handleStatus(playerId: string, res: ServerResponse, queuedStatus = 200): Promise<void> {
+    let status: PlayerStatus;
+    try {
+      status = await this.queue.status(playerId);
+    } catch (err) {
+      return sendError(res, new StoreUnavailableError('postgres', err));
+    }
+    if (status.state === 'matched')
+      return sendJson(res, 200, { status: 'matched', ...matchBody(status.match, playerId) });
+    if (status.state === 'queued') return sendJson(res, queuedStatus, queuedBody(playerId, status));
+    if (queuedStatus === 202) {
+      return sendError(res, new MatchError('ERR_MATCH_CANCELLED', `${playerId} left the queue`));
+    }
+    sendError(res, new MatchError('ERR_MATCH_NOT_QUEUED', `${playerId} is neither queued nor matched`));
+  }
+
+  private async handleCancel(playerId: string, res: ServerResponse): Promise<void> {
+    let result: Awaited<ReturnType<MatchQueue['cancel']>>;
+    try {
+      result = await this.queue.cancel(playerId);
+    } catch (err) {
+      return sendError(res, new StoreUnavailableError('postgres', err));
+    }
+    if (result.state === 'cancelled') {
+      this.answerAll(playerId, (r) =>
+        sendError(r, new MatchError('ERR_MATCH_CANCELLED', `${playerId} cancelled`)),
+      );
+      return sendJson(res, 200, { status: 'cancelled', player_id: playerId });
+    }
+    if (result.state === 'matched') {
+      return sendError(res, new MatchError('ERR_MATCH_ALREADY_MATCHED', `${playerId} is already matched`), {
+        match: matchBody(result.match, playerId),
+      });
+    }
+    sendError(res, new MatchError('ERR_MATCH_NOT_QUEUED', `${playerId} is not queued`));
+  }
+
+  private async handleHealth(res: ServerResponse): Promise<void> {
+    try {
+      await this.queue.size();
+    } catch (err) {
+      return sendError(res, new StoreUnavailableError('postgres', err));
+    }
+    if (this.lastRoundError !== undefined) return sendError(res, this.lastRoundError);
+    sendJson(res, 200, { status: 'ok', waiting: this.waiting });
+  }
+}

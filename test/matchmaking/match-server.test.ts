@@ -1,0 +1,317 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSeededRandom } from '../../src/core/index.js';
+import {
+  type GameServerAllocator,
+  type MatchObserver,
+  MatchServer,
+  type MatchServerOptions,
+  MemoryRoomManager,
+  RedisRoomManager,
+  type RoomManager,
+  StaticGameServerAllocator,
+} from '../../src/matchmaking/index.js';
+import { hasPostgres, hasRedis, redisUrl } from '../support/services.js';
+import { createPgliteDatabase, createPostgresDatabase, type TestDatabase } from './support/databases.js';
+import { call, checkPairs, requestMatch } from './support/http.js';
+
+/** This file's own Redis database index. */
+const REDIS_DB = 12;
+
+const backends = [
+  { name: 'PGlite + memory rooms', skip: false, postgres: false },
+  { name: 'PostgreSQL + Redis', skip: !hasPostgres || !hasRedis, postgres: true },
+];
+
+describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
+  let db: TestDatabase;
+  let redis: Redis | undefined;
+  let rooms: RoomManager;
+  const servers: MatchServer[] = [];
+  let seed = 0;
+
+  beforeAll(async () => {
+    if (skip) return;
+    if (postgres) {
+      db = await createPostgresDatabase('mmserver', 20);
+      redis = new Redis(redisUrl, { db: REDIS_DB, lazyConnect: true });
+      await redis.connect();
+      await redis.flushdb();
+      rooms = new RedisRoomManager(redis, { random: createSeededRandom(7) });
+    } else {
+      db = await createPgliteDatabase();
+      rooms = new MemoryRoomManager({ random: createSeededRandom(7) });
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await redis?.flushdb();
+    redis?.disconnect();
+    await db?.close();
+  });
+  beforeEach(async () => {
+    if (skip) return;
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+    await db.truncate();
+    await redis?.flushdb();
+  });
+
+  async function start(
+    options: Partial<MatchServerOptions> = {},
+  ): Promise<{ server: MatchServer; base: string }> {
+    const server = new MatchServer({
+      db: db.client,
+      rooms,
+      allocator: new StaticGameServerAllocator(['game1.example.com:9000']),
+      tickIntervalMs: 20,
+      maxWaitMs: 10_000,
+      random: createSeededRandom(++seed),
+      ...options,
+    });
+    servers.push(server);
+    const { port } = await server.listen(0);
+    return { server, base: `http://127.0.0.1:${port}` };
+  }
+
+  it.skipIf(skip)("runs the design's acceptance: p123@1500 and p124@1520 play each other", async () => {
+    const { base } = await start();
+    const [a, b] = await Promise.all([
+      requestMatch(base, { player_id: 'p123', rating: 1500 }),
+      requestMatch(base, { player_id: 'p124', rating: 1520 }),
+    ]);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(Object.keys(a.body).sort()).toEqual(['game_server', 'match_id', 'opponent_id', 'room_id']);
+    expect(a.body.opponent_id).toBe('p124');
+    expect(b.body.opponent_id).toBe('p123');
+    expect(b.body.match_id).toBe(a.body.match_id);
+    expect(b.body.room_id).toBe(a.body.room_id);
+    expect(a.body.game_server).toBe('game1.example.com:9000');
+    const matchId = a.body.match_id as string;
+    const roomId = a.body.room_id as string;
+    expect(matchId.length).toBeLessThanOrEqual(32);
+    const { rows } = await db.client.query<Record<string, unknown>>(
+      'SELECT id, player1_id, player2_id, room_id, game_server FROM matches',
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: matchId, room_id: roomId, game_server: 'game1.example.com:9000' });
+    expect([rows[0]!.player1_id, rows[0]!.player2_id].sort()).toEqual(['p123', 'p124']);
+    if (redis !== undefined) {
+      expect((await redis.smembers(`room:${roomId}:players`)).sort()).toEqual(['p123', 'p124']);
+      expect(await redis.get(`room:${roomId}:match_id`)).toBe(matchId);
+      expect(await redis.get(`room:${roomId}:status`)).toBe('waiting');
+    }
+    expect(await rooms.getRoom(roomId)).toEqual({
+      roomId,
+      matchId,
+      status: 'waiting',
+      players: ['p123', 'p124'],
+    });
+    // Asking again returns the same match at once; nobody is queued twice.
+    const again = await requestMatch(base, { player_id: 'p123', rating: 1500 });
+    expect(again).toEqual(a);
+    const { rows: queued } = await db.client.query('SELECT * FROM match_queue');
+    expect(queued).toEqual([]);
+  });
+
+  it.skipIf(skip)(
+    'answers 100 players requesting at once, each matched exactly once within range',
+    async () => {
+      const { base } = await start();
+      // Twins share a rating and twin pairs are 100 apart, so whatever order the requests arrive in
+      // (rounds run while they do), everyone has exactly one valid partner.
+      const players = Array.from({ length: 100 }, (_, i) => (i * 37) % 100).map((n) => ({
+        player_id: `p${n}`,
+        rating: 1000 + Math.floor(n / 2) * 100,
+      }));
+      const answers = await Promise.all(players.map((p) => requestMatch(base, p)));
+      checkPairs(players, answers, 100);
+      const { rows } = await db.client.query<{ n: number }>('SELECT count(*)::int AS n FROM matches');
+      expect(rows[0]!.n).toBe(50);
+      const { rows: queue } = await db.client.query('SELECT * FROM match_queue');
+      expect(queue).toEqual([]);
+    },
+  );
+
+  it.skipIf(skip)('waiting requests on one server learn of matches made by another', async () => {
+    const one = await start();
+    const two = await start();
+    const [a, b] = await Promise.all([
+      requestMatch(one.base, { player_id: 'a', rating: 1200 }),
+      requestMatch(two.base, { player_id: 'b', rating: 1250 }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.match_id).toBe(b.body.match_id);
+    expect(a.body.opponent_id).toBe('b');
+  });
+
+  it.skipIf(skip)('answers 202 with the queue status after maxWaitMs, idempotently', async () => {
+    const { base } = await start({ maxWaitMs: 60 });
+    const first = await requestMatch(base, { player_id: 'lonely', rating: 1500, region: 'eu' });
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({
+      status: 'queued',
+      player_id: 'lonely',
+      rating: 1500,
+      region: 'eu',
+      position: 1,
+      reason: 'waiting_for_opponent',
+    });
+    const [second, third] = await Promise.all([
+      requestMatch(base, { player_id: 'lonely', rating: 1500, region: 'eu' }),
+      requestMatch(base, { player_id: 'lonely', rating: 1500, region: 'eu' }),
+    ]);
+    expect([second.status, third.status]).toEqual([202, 202]);
+    expect(await call(base, 'GET', '/match/request/lonely')).toMatchObject({
+      status: 200,
+      body: { status: 'queued', position: 1 },
+    });
+    const { rows } = await db.client.query('SELECT player_id FROM match_queue');
+    expect(rows).toEqual([{ player_id: 'lonely' }]);
+    // A player from another region is not a partner.
+    expect((await requestMatch(base, { player_id: 'other', rating: 1500 })).status).toBe(202);
+  });
+
+  it.skipIf(skip)('cancels: the waiting request learns it, a second cancel is 404', async () => {
+    const { base } = await start();
+    const waiting = requestMatch(base, { player_id: 'c1', rating: 1500 });
+    await untilQueued(base, 'c1');
+    expect(await call(base, 'DELETE', '/match/request/c1')).toEqual({
+      status: 200,
+      body: { status: 'cancelled', player_id: 'c1' },
+    });
+    expect(await waiting).toMatchObject({ status: 409, body: { error: { code: 'ERR_MATCH_CANCELLED' } } });
+    expect(await call(base, 'DELETE', '/match/request/c1')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'ERR_MATCH_NOT_QUEUED' } },
+    });
+    expect(await call(base, 'GET', '/match/request/c1')).toMatchObject({ status: 404 });
+  });
+
+  it.skipIf(skip)('cancel after the match is 409 with the match', async () => {
+    const { base } = await start();
+    const [a] = await Promise.all([
+      requestMatch(base, { player_id: 'x1', rating: 1500 }),
+      requestMatch(base, { player_id: 'x2', rating: 1501 }),
+    ]);
+    const cancel = await call(base, 'DELETE', '/match/request/x1');
+    expect(cancel.status).toBe(409);
+    expect(cancel.body).toMatchObject({ error: { code: 'ERR_MATCH_ALREADY_MATCHED' }, match: a.body });
+    expect(await call(base, 'GET', '/match/request/x2')).toMatchObject({
+      status: 200,
+      body: { status: 'matched', match_id: a.body.match_id, opponent_id: 'x1' },
+    });
+  });
+
+  it.skipIf(skip)('with no game server to give, both stay queued in order and are told why', async () => {
+    let servers: string[] = [];
+    const allocator: GameServerAllocator = { allocate: async () => servers.shift() ?? null };
+    const { base } = await start({ allocator, maxWaitMs: 150 });
+    const [a, b] = await Promise.all([
+      requestMatch(base, { player_id: 'n1', rating: 1500 }),
+      untilQueued(base, 'n1').then(() => requestMatch(base, { player_id: 'n2', rating: 1510 })),
+    ]);
+    expect(a).toMatchObject({ status: 202, body: { position: 1, reason: 'no_game_server' } });
+    expect(b).toMatchObject({ status: 202, body: { position: 2, reason: 'no_game_server' } });
+    servers = ['late.example.com:9100'];
+    const [c, d] = await Promise.all([
+      requestMatch(base, { player_id: 'n1', rating: 1500 }),
+      requestMatch(base, { player_id: 'n2', rating: 1510 }),
+    ]);
+    expect(c).toMatchObject({
+      status: 200,
+      body: { game_server: 'late.example.com:9100', opponent_id: 'n2' },
+    });
+    expect(d.body.match_id).toBe(c.body.match_id);
+  });
+
+  it.skipIf(skip)('rejects bad input with typed 4xx errors and leaves the queue intact', async () => {
+    const { base } = await start({ maxWaitMs: 50 });
+    expect((await requestMatch(base, { player_id: 'keep', rating: 1500 })).status).toBe(202);
+    const cases: [string, string, string | undefined, number, string][] = [
+      ['POST', '/match/request', '{"player_id": "p1", "rating": ', 400, 'ERR_MATCH_INVALID_REQUEST'],
+      ['POST', '/match/request', '[1, 2]', 400, 'ERR_MATCH_INVALID_REQUEST'],
+      ['POST', '/match/request', 'null', 400, 'ERR_MATCH_INVALID_REQUEST'],
+      ['POST', '/match/request', '{"rating": 1500}', 400, 'ERR_MATCH_INVALID_REQUEST'],
+      ['POST', '/match/request', '{"player_id": "p1"}', 400, 'ERR_MATCH_INVALID_REQUEST'],
+      ['POST', '/match/request', '{"player_id": 5, "rating": 1500}', 400, 'ERR_MATCH_INVALID_REQUEST'],
+      ['POST', '/match/request', '{"player_id": "p1", "rating": "1500"}', 400, 'ERR_MATCH_INVALID_REQUEST'],
+      ['POST', '/match/request', '{"player_id": "p1", "rating": 1500.5}', 400, 'ERR_MATCH_INVALID_REQUEST'],
+      ['POST', '/match/request', '{"player_id": "p1", "rating": 1e12}', 400, 'ERR_MATCH_INVALID_REQUEST'],
+      [
+        'POST',
+        '/match/request',
+        `{"player_id": "${'x'.repeat(33)}", "rating": 1}`,
+        400,
+        'ERR_MATCH_INVALID_REQUEST',
+      ],
+      ['POST', '/match/request', '{"player_id": "", "rating": 1}', 400, 'ERR_MATCH_INVALID_REQUEST'],
+      ['POST', '/match/request', '{"player_id": "a b", "rating": 1}', 400, 'ERR_MATCH_INVALID_REQUEST'],
+      [
+        'POST',
+        '/match/request',
+        '{"player_id": "p1", "rating": 1, "region": 7}',
+        400,
+        'ERR_MATCH_INVALID_REQUEST',
+      ],
+      [
+        'POST',
+        '/match/request',
+        `{"player_id": "p1", "rating": 1, "pad": "${'x'.repeat(2000)}"}`,
+        413,
+        'ERR_MATCH_BODY_TOO_LARGE',
+      ],
+      ['GET', '/match/request', undefined, 405, 'ERR_MATCH_METHOD_NOT_ALLOWED'],
+      ['PUT', '/match/request/keep', '{}', 405, 'ERR_MATCH_METHOD_NOT_ALLOWED'],
+      ['GET', `/match/request/${'y'.repeat(40)}`, undefined, 400, 'ERR_MATCH_INVALID_REQUEST'],
+      ['GET', '/match/request/%E0%A4%A', undefined, 400, 'ERR_MATCH_INVALID_REQUEST'],
+      ['GET', '/nope', undefined, 404, 'ERR_MATCH_NOT_FOUND'],
+      ['POST', '/healthz', '{}', 405, 'ERR_MATCH_METHOD_NOT_ALLOWED'],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const answer = await call(base, method, path, body);
+      expect({ method, path, status: answer.status, code: answer.body.error?.code }).toEqual({
+        method,
+        path,
+        status,
+        code,
+      });
+      expect(typeof answer.body.error?.message).toBe('string');
+    }
+    const { rows } = await db.client.query('SELECT player_id FROM match_queue');
+    expect(rows).toEqual([{ player_id: 'keep' }]);
+    const { rows: players } = await db.client.query('SELECT id FROM players');
+    expect(players).toEqual([{ id: 'keep' }]);
+  });
+
+  it.skipIf(skip)('reports through the observer and answers /healthz', async () => {
+    const counts = { requests: 0, created: 0, waits: [] as number[], sizes: [] as number[] };
+    const observer: MatchObserver = {
+      matchRequest: () => counts.requests++,
+      matchCreated: () => counts.created++,
+      matchWait: (s) => counts.waits.push(s),
+      queueSize: (n) => counts.sizes.push(n),
+    };
+    const { base } = await start({ observer });
+    await Promise.all([
+      requestMatch(base, { player_id: 'o1', rating: 1500 }),
+      requestMatch(base, { player_id: 'o2', rating: 1500 }),
+      requestMatch(base, { player_id: 'bad' }),
+    ]);
+    expect(counts.requests).toBe(3);
+    expect(counts.created).toBe(1);
+    expect(counts.waits).toHaveLength(2);
+    for (const w of counts.waits) expect(w).toBeGreaterThanOrEqual(0);
+    expect(counts.sizes).toContain(2);
+    expect(await call(base, 'GET', '/healthz')).toEqual({ status: 200, body: { status: 'ok', waiting: 0 } });
+  });
+});
+
+/** Polls the status route until the player shows as queued. */
+async function untilQueued(base: string, playerId: string): Promise<void> {
+  for (;;) {
+    const answer = await call(base, 'GET', `/match/request/${playerId}`);
+    if (answer.status === 200) return;
+    await new Promise((r) => setImmediate(r));
+  }
+}
