@@ -20,3 +20,18 @@ export class PacketTooLargeError extends NetcodeError {
     this.maxSize = maxSize;
   }
 }
+
+/**
+ * A client's connection attempt failed: timed out or denied by the server (code
+ * `ERR_CONNECT_FAILED`); `reason` says which.
+ */
+export class ConnectFailedError extends NetcodeError {
+  /** Why the attempt failed, e.g. `connect_timeout` or `denied_full`. */
+  readonly reason: string;
+
+  /** @param reason - why the attempt failed. */
+  constructor(reason: string) {
+    super('ERR_CONNECT_FAILED', `connection attempt failed: ${reason}`);
+    this.reason = reason;
+  }
+}

@@ -1,10 +1,40 @@
 export {
+  Connection,
+  type ConnectionChannelOptions,
+  type ConnectionEvents,
+  type ConnectionTimings,
+  type DisconnectReason,
+} from './connection.js';
+export {
+  type ClientDisconnectReason,
+  ConnectionClient,
+  type ConnectionClientCounters,
+  type ConnectionClientEvents,
+  type ConnectionClientOptions,
+  type ConnectionClientState,
+} from './connection-client.js';
+export type { RateLimit } from './connection-options.js';
+export {
+  DenyReason,
+  type DenyReasonValue,
+  MAX_CONNECT_TOKEN_BYTES,
+  PAYLOAD_HEADER_BYTES,
+} from './connection-packets.js';
+export {
+  ConnectionServer,
+  type ConnectionServerCounters,
+  type ConnectionServerEvents,
+  type ConnectionServerOptions,
+  type TokenValidator,
+  type TokenVerdict,
+} from './connection-server.js';
+export {
   addressKey,
   type DatagramHandler,
   type DatagramTransport,
   type PeerAddress,
 } from './datagram-transport.js';
-export { PacketTooLargeError } from './errors.js';
+export { ConnectFailedError, PacketTooLargeError } from './errors.js';
 export {
   LinkConditioner,
   type LinkConditionerOptions,

@@ -1,0 +1,454 @@
+import { EventEmitter } from 'node:events';
+import {
+  type Clock,
+  InvalidOptionError,
+  InvalidStateError,
+  type Logger,
+  type RandomSource,
+  silentLogger,
+  systemClock,
+} from '../core/index.js';
+import type { ChannelObserver } from '../reliability/channel-observer.js';
+import {
+  Connection,
+  type ConnectionChannelOptions,
+  type ConnectionTimings,
+  type DisconnectReason,
+} from './connection.js';
+import { check } from './connection-options.js';
+import {
+  ConnectionPacketType,
+  type Cookie,
+  DenyReason,
+  isKeepAlive,
+  MAX_CONNECT_TOKEN_BYTES,
+  NONCE_BYTES,
+  readAccepted,
+  readChallenge,
+  readDenied,
+  readDisconnect,
+  readPacketType,
+  readPayload,
+  sameNonce,
+  writeChallengeResponse,
+  writeConnectRequest,
+} from './connection-packets.js';
+import type { DatagramTransport, PeerAddress } from './datagram-transport.js';
+import { ConnectFailedError } from './errors.js';
+import type { DropReason, TransportObserver } from './transport-observer.js';
+
+/**
+ * Why a client's connection attempt or connection ended: a {@link DisconnectReason}, or
+ * `connect_timeout` (no answer within `connectTimeoutMs`), or a denial by the server.
+ */
+export type ClientDisconnectReason =
+  | DisconnectReason
+  | 'connect_timeout'
+  | 'denied_server_full'
+  | 'denied_token_rejected'
+  | 'denied_version_mismatch';
+
+/** Where a {@link ConnectionClient} is in its life. */
+export type ConnectionClientState = 'idle' | 'requesting' | 'responding' | 'connected' | 'disconnected';
+
+/** Options of {@link ConnectionClient}. */
+export interface ConnectionClientOptions extends ConnectionTimings {
+  /** The local socket (a `UdpTransport`) or simulated endpoint. The client does not close it. */
+  transport: DatagramTransport;
+  /** The server's address. Packets from any other address are dropped as `unauthenticated`. */
+  server: PeerAddress;
+  /** Application protocol id (uint32); must match the server's. */
+  protocolId: number;
+  /** Application protocol version (uint16, default 0); must match the server's. */
+  protocolVersion?: number;
+  /** Opaque connect token for the server's `validateToken` (at most 256 bytes; default empty). */
+  token?: Uint8Array;
+  /** Time source (default `systemClock`). */
+  clock?: Clock;
+  /** Source of the handshake nonce. */
+  random: RandomSource;
+  /** Resend the current handshake packet after this long without an answer (default 100 ms). */
+  handshakeRetryMs?: number;
+  /** Give up connecting after this long (default 5,000 ms). */
+  connectTimeoutMs?: number;
+  /** Limits of the connection's channel. */
+  channel?: ConnectionChannelOptions;
+  /** Receives the channel's stats. */
+  channelObserver?: ChannelObserver;
+  /** Receives drops. */
+  observer?: TransportObserver;
+  /** Where failed sends are logged. */
+  logger?: Logger;
+}
+
+/** Events of a {@link ConnectionClient}. */
+export interface ConnectionClientEvents {
+  /** The handshake completed. */
+  connect: [connection: Connection];
+  /** The attempt failed or the connection ended. */
+  disconnect: [reason: ClientDisconnectReason];
+}
+
+/** Running totals of a {@link ConnectionClient}. */
+export interface ConnectionClientCounters {
+  /** Datagrams received from the transport. */
+  packetsReceived: number;
+  /** Datagrams sent. */
+  packetsSent: number;
+  /** Incoming datagrams dropped, by reason. */
+  dropped: Record<DropReason, number>;
+  /** Handshake packets sent (first sends and retries). */
+  handshakePacketsSent: number;
+  /** Sends that failed in the transport (logged). */
+  sendErrors: number;
+}
+
+const DENY_REASONS: Record<number, ClientDisconnectReason> = {
+  [DenyReason.ServerFull]: 'denied_server_full',
+  [DenyReason.TokenRejected]: 'denied_token_rejected',
+  [DenyReason.VersionMismatch]: 'denied_version_mismatch',
+};
+
+/**
+ * The client end of the connection layer: performs the handshake with a {@link ConnectionServer}
+ * (resending as needed), then holds one {@link Connection}. Driven by
+ * {@link ConnectionClient.update} or {@link ConnectionClient.start}.
+ *
+ * @example
+ * ```ts
+ * const transport = await UdpTransport.bind({ host: '0.0.0.0' });
+ * const client = new ConnectionClient({
+ *   transport,
+ *   server: { address: '203.0.113.5', port: 40000 },
+ *   protocolId: 0x504f4e47,
+ *   token, // from the matchmaker
+ *   random: createCryptoRandom(),
+ * });
+ * client.start(10);
+ * const connection = await client.connect(); // rejects with ConnectFailedError
+ * connection.send(new TextEncoder().encode('hello'));
+ * ```
+ */
+export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
+  /** Running totals (a live, read-only view). */
+  readonly counters: Readonly<ConnectionClientCounters>;
+
+  private readonly transport: DatagramTransport;
+  private readonly server: PeerAddress;
+  private readonly protocolId: number;
+  private readonly protocolVersion: number;
+  private readonly token: Uint8Array;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly logger: Logger;
+  private readonly observer: TransportObserver | undefined;
+  private readonly handshakeRetryMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly timings: Required<ConnectionTimings>;
+  private readonly channelOptions: ConnectionChannelOptions | undefined;
+  private readonly channelObserver: ChannelObserver | undefined;
+  private readonly stats: ConnectionClientCounters;
+  private current: ConnectionClientState = 'idle';
+  private nonce: Uint8Array = new Uint8Array(NONCE_BYTES);
+  private handshakePacket: Uint8Array | undefined;
+  private attemptStartedAt = 0;
+  private lastHandshakeSentAt = 0;
+  private conn: Connection | undefined;
+  private pending: { resolve: (c: Connection) => void; reject: (e: Error) => void } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  /** @param options - transport, server address, protocol id (validated; throws `InvalidOptionError`). */
+  constructor(options: ConnectionClientOptions) {
+    super();
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'required');
+    this.transport = check.transport(options.transport);
+    const server = options.server;
+    if (!server || typeof server.address !== 'string' || !Number.isInteger(server.port))
+      throw new InvalidOptionError('server', 'must be a PeerAddress');
+    this.server = Object.freeze({ address: server.address, port: server.port });
+    this.protocolId = check.int('protocolId', options.protocolId, Number.NaN, 0, 0xffffffff);
+    this.protocolVersion = check.int('protocolVersion', options.protocolVersion, 0, 0, 0xffff);
+    const token = options.token ?? new Uint8Array(0);
+    if (!(token instanceof Uint8Array) || token.length > MAX_CONNECT_TOKEN_BYTES)
+      throw new InvalidOptionError(
+        'token',
+        `must be a Uint8Array of at most ${MAX_CONNECT_TOKEN_BYTES} bytes`,
+      );
+    this.token = token.slice();
+    if (!options.random || typeof options.random.next !== 'function')
+      throw new InvalidOptionError('random', 'must be a RandomSource');
+    this.random = options.random;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.observer = options.observer;
+    this.handshakeRetryMs = check.positive('handshakeRetryMs', options.handshakeRetryMs, 100);
+    this.connectTimeoutMs = check.positive('connectTimeoutMs', options.connectTimeoutMs, 5000);
+    this.timings = {
+      keepAliveIntervalMs: check.positive('keepAliveIntervalMs', options.keepAliveIntervalMs, 250),
+      timeoutMs: check.positive('timeoutMs', options.timeoutMs, 10_000),
+    };
+    this.channelOptions = options.channel;
+    this.channelObserver = options.channelObserver;
+    this.stats = {
+      packetsReceived: 0,
+      packetsSent: 0,
+      dropped: { oversized: 0, malformed: 0, rate_limited: 0, blocked: 0, unauthenticated: 0 },
+      handshakePacketsSent: 0,
+      sendErrors: 0,
+    };
+    this.counters = this.stats;
+    this.transport.onDatagram((data, from) => this.receive(data, from));
+  }
+
+  /** Where the client is: `idle`, handshaking (`requesting`, `responding`), `connected`, `disconnected`. */
+  get state(): ConnectionClientState {
+    return this.current;
+  }
+
+  /** The connection while connected, else `undefined`. */
+  get connection(): Connection | undefined {
+    return this.conn;
+  }
+
+  /**
+   * Starts the handshake (a fresh one after a disconnect). The returned promise settles as
+   * `update()` processes the server's answers.
+   *
+   * @returns the connection once the server accepts.
+   * @throws (rejects) {@link ConnectFailedError} when denied or timed out; `InvalidStateError` when
+   *   already connecting or connected.
+   */
+  connect(): Promise<Connection> {
+    if (this.current !== 'idle' && this.current !== 'disconnected')
+      return Promise.reject(new InvalidStateError(`ConnectionClient.connect: already ${this.current}`));
+    const nonce = new Uint8Array(NONCE_BYTES);
+    for (let i = 0; i < NONCE_BYTES; i++) nonce[i] = Math.floor(this.random.next() * 256);
+    this.nonce = nonce;
+    this.current = 'requesting';
+    this.attemptStartedAt = this.clock.now();
+    this.sendHandshake(writeConnectRequest(this.protocolId, this.protocolVersion, nonce));
+    return new Promise<Connection>((resolve, reject) => {
+      this.pending = { resolve, reject };
+    });
+  }
+
+  /**
+   * Advances the handshake (retries, timeout) or the connection (messages, acks, keep-alive,
+   * timeout). Call it from your loop, or use {@link ConnectionClient.start}.
+   */
+  update(): void {
+    const now = this.clock.now();
+    if (this.current === 'requesting' || this.current === 'responding') {
+      if (now - this.attemptStartedAt >= this.connectTimeoutMs) {
+        this.fail('connect_timeout');
+        return;
+      }
+      if (now - this.lastHandshakeSentAt >= this.handshakeRetryMs && this.handshakePacket)
+        this.sendHandshake(this.handshakePacket);
+      return;
+    }
+    this.conn?.update();
+  }
+
+  /**
+   * Calls `update()` every `intervalMs` on a timer until `stop()` or `close()`.
+   * @param intervalMs - milliseconds between updates (default 10).
+   */
+  start(intervalMs = 10): void {
+    check.positive('intervalMs', intervalMs, 10);
+    this.stop();
+    this.timer = setInterval(() => this.update(), intervalMs);
+  }
+
+  /** Stops the timer started by `start()`. */
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Disconnects (telling the server) or abandons a handshake, and stops the timer. Idempotent. */
+  close(): void {
+    this.stop();
+    if (this.conn !== undefined) this.conn.disconnect();
+    else if (this.current === 'requesting' || this.current === 'responding') this.fail('local');
+  }
+
+  private receive(data: Uint8Array, from: PeerAddress): void {
+    this.stats.packetsReceived++;
+    if (from.port !== this.server.port || from.address !== this.server.address) {
+      this.drop('unauthenticated');
+      return;
+    }
+    const type = readPacketType(data);
+    if (type === undefined) {
+      this.drop('malformed');
+      return;
+    }
+    if (this.current === 'connected' && this.conn !== undefined) {
+      this.receiveConnected(this.conn, data);
+      return;
+    }
+    switch (type) {
+      case ConnectionPacketType.Challenge: {
+        const challenge = readChallenge(data);
+        if (challenge === undefined) {
+          this.drop('malformed');
+          return;
+        }
+        if (this.current !== 'requesting' || !sameNonce(challenge.nonce, this.nonce)) {
+          this.drop('unauthenticated');
+          return;
+        }
+        this.current = 'responding';
+        this.sendHandshake(this.responsePacket(challenge.cookie));
+        return;
+      }
+      case ConnectionPacketType.Accepted: {
+        const accepted = readAccepted(data);
+        if (accepted === undefined) {
+          this.drop('malformed');
+          return;
+        }
+        if (this.current !== 'responding' || !sameNonce(accepted.nonce, this.nonce)) {
+          this.drop('unauthenticated');
+          return;
+        }
+        this.establish(accepted.clientId);
+        return;
+      }
+      case ConnectionPacketType.Denied: {
+        const denied = readDenied(data);
+        if (denied === undefined) {
+          this.drop('malformed');
+          return;
+        }
+        const handshaking = this.current === 'requesting' || this.current === 'responding';
+        if (!handshaking || !sameNonce(denied.nonce, this.nonce)) {
+          this.drop('unauthenticated');
+          return;
+        }
+        this.fail(DENY_REASONS[denied.reason]!);
+        return;
+      }
+      case ConnectionPacketType.Payload:
+      case ConnectionPacketType.KeepAlive:
+      case ConnectionPacketType.Disconnect: {
+        this.drop('unauthenticated');
+        return;
+      }
+      default: {
+        this.drop('malformed');
+        return;
+      }
+    }
+  }
+
+  private receiveConnected(connection: Connection, data: Uint8Array): void {
+    switch (readPacketType(data)) {
+      case ConnectionPacketType.Payload: {
+        const packet = readPayload(data);
+        if (packet === undefined) {
+          this.drop('malformed');
+          return;
+        }
+        connection.receivePayload(packet);
+        return;
+      }
+      case ConnectionPacketType.KeepAlive:
+        if (!isKeepAlive(data)) {
+          this.drop('malformed');
+          return;
+        }
+        connection.touch();
+        return;
+      case ConnectionPacketType.Disconnect: {
+        const packet = readDisconnect(data);
+        if (packet === undefined) {
+          this.drop('malformed');
+          return;
+        }
+        if (!sameNonce(packet.nonce, connection.nonce)) {
+          this.drop('unauthenticated');
+          return;
+        }
+        connection.close('remote', false);
+        return;
+      }
+      case ConnectionPacketType.Accepted:
+        // A repeated Accepted (our response was resent): harmless once it parses.
+        if (readAccepted(data) === undefined) {
+          this.drop('malformed');
+          return;
+        }
+        connection.touch();
+        return;
+      default: {
+        this.drop('malformed');
+        return;
+      }
+    }
+  }
+
+  private responsePacket(cookie: Cookie): Uint8Array {
+    return writeChallengeResponse(this.protocolId, this.protocolVersion, this.nonce, cookie, this.token);
+  }
+
+  private establish(clientId: number): void {
+    const connection = new Connection({
+      id: clientId,
+      peer: this.server,
+      nonce: this.nonce,
+      userData: undefined,
+      clock: this.clock,
+      maxDatagramSize: this.transport.maxDatagramSize,
+      keepAliveIntervalMs: this.timings.keepAliveIntervalMs,
+      timeoutMs: this.timings.timeoutMs,
+      channel: this.channelOptions,
+      channelObserver: this.channelObserver,
+      transmit: (data) => this.send(data),
+      onClosed: (_c, reason) => {
+        this.conn = undefined;
+        this.current = 'disconnected';
+        this.emit('disconnect', reason);
+      },
+    });
+    this.conn = connection;
+    this.current = 'connected';
+    this.handshakePacket = undefined;
+    this.emit('connect', connection);
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.resolve(connection);
+  }
+
+  private fail(reason: ClientDisconnectReason): void {
+    this.current = 'disconnected';
+    this.handshakePacket = undefined;
+    const pending = this.pending;
+    this.pending = undefined;
+    this.emit('disconnect', reason);
+    pending?.reject(new ConnectFailedError(reason));
+  }
+
+  private sendHandshake(packet: Uint8Array): void {
+    this.handshakePacket = packet;
+    this.lastHandshakeSentAt = this.clock.now();
+    this.stats.handshakePacketsSent++;
+    this.send(packet);
+  }
+
+  private send(data: Uint8Array): void {
+    try {
+      this.transport.send(data, this.server);
+      this.stats.packetsSent++;
+    } catch (err) {
+      this.stats.sendErrors++;
+      this.logger.warn({ err }, 'connection client send failed');
+    }
+  }
+
+  private drop(reason: DropReason): void {
+    this.stats.dropped[reason]++;
+    this.observer?.datagramDropped?.(reason);
+  }
+}

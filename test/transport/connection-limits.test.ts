@@ -1,0 +1,202 @@
+import { BlockList } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/index.js';
+import { CookieJar } from '../../src/transport/connection-cookie.js';
+import {
+  CHALLENGE_SIZE,
+  HANDSHAKE_PACKET_SIZE,
+  writeChallengeResponse,
+  writeConnectRequest,
+  writeKeepAlive,
+} from '../../src/transport/connection-packets.js';
+import { ConnectionServer, type ConnectionServerOptions } from '../../src/transport/connection-server.js';
+import { addressKey, type PeerAddress } from '../../src/transport/datagram-transport.js';
+import type { DropReason } from '../../src/transport/transport-observer.js';
+import { createWorld, fakeTransport, PROTOCOL_ID, SECRET } from './connection-harness.js';
+
+/** A server on a fake transport: packets are delivered by hand, replies recorded. */
+function bench(options: Partial<ConnectionServerOptions> = {}) {
+  const clock = new ManualClock(1000);
+  const fake = fakeTransport();
+  const drops: DropReason[] = [];
+  const server = new ConnectionServer({
+    transport: fake.transport,
+    protocolId: PROTOCOL_ID,
+    clock,
+    secret: SECRET,
+    observer: { datagramDropped: (r) => drops.push(r) },
+    ...options,
+  });
+  const sentTo = (peer: PeerAddress) =>
+    fake.sent.filter((s) => addressKey(s.to) === addressKey(peer)).reduce((n, s) => n + s.data.length, 0);
+  return { clock, fake, server, drops, sentTo };
+}
+
+const nonce = (n: number) => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setUint32(4, n);
+  return b;
+};
+const request = (n = 1) => writeConnectRequest(PROTOCOL_ID, 0, nonce(n));
+const peer = (i: number): PeerAddress => ({
+  address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+  port: 1000,
+});
+
+describe('anti-amplification', () => {
+  it('never sends an unconnected address more bytes than it received (exact counts)', () => {
+    const { fake, server, sentTo } = bench();
+    const attacker = peer(5);
+    for (let i = 0; i < 10; i++) fake.deliver(request(i), attacker);
+    expect(sentTo(attacker)).toBe(10 * CHALLENGE_SIZE);
+    expect(10 * HANDSHAKE_PACKET_SIZE).toBe(3000);
+    expect(server.counters.challengesSent).toBe(10);
+    // Responses with forged cookies get nothing at all.
+    const forged = writeChallengeResponse(
+      PROTOCOL_ID,
+      0,
+      nonce(1),
+      { issuedAt: 1000, mac: new Uint8Array(16) },
+      new Uint8Array(0),
+    );
+    for (let i = 0; i < 10; i++) fake.deliver(forged, attacker);
+    expect(sentTo(attacker)).toBe(10 * CHALLENGE_SIZE);
+    expect(server.counters.badCookies).toBe(10);
+    expect(server.counters.dropped.unauthenticated).toBe(10);
+    // Short or oddly sized handshake packets are malformed and never answered.
+    fake.deliver(request().subarray(0, 299), attacker);
+    fake.deliver(new Uint8Array(301).fill(0x10), attacker);
+    expect(server.counters.dropped.malformed).toBe(2);
+    expect(sentTo(attacker)).toBe(330);
+  });
+
+  it('keeps a reserved reply budget across an async token validation', async () => {
+    let release: ((v: boolean) => void) | undefined;
+    const { clock, fake, server, sentTo } = bench({
+      validateToken: () =>
+        new Promise<boolean>((resolve) => {
+          release = resolve;
+        }),
+    });
+    const client = peer(7);
+    fake.deliver(request(3), client);
+    const cookie = new CookieJar(SECRET, PROTOCOL_ID, 10_000).issue(client, nonce(3), clock.now());
+    fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(3), cookie, Uint8Array.of(9)), client);
+    expect(sentTo(client)).toBe(33);
+    release!(false);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sentTo(client)).toBe(33 + 10); // Denied, within the 13 bytes reserved
+    expect(server.counters.denied.tokenRejected).toBe(1);
+  });
+});
+
+describe('cookies', () => {
+  it('rejects an expired cookie and a cookie issued to another address', () => {
+    const { clock, fake, server } = bench({ cookieLifetimeMs: 5000 });
+    const jar = new CookieJar(SECRET, PROTOCOL_ID, 5000);
+    const a = peer(1);
+    const b = peer(2);
+    const old = jar.issue(a, nonce(1), clock.now());
+    clock.advance(5001);
+    fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(1), old, new Uint8Array(0)), a);
+    const fresh = jar.issue(a, nonce(1), clock.now());
+    fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(1), fresh, new Uint8Array(0)), b);
+    fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(2), fresh, new Uint8Array(0)), a);
+    expect(server.counters.badCookies).toBe(3);
+    expect(server.connections.size).toBe(0);
+    fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(1), fresh, new Uint8Array(0)), a);
+    expect(server.connections.size).toBe(1);
+  });
+});
+
+describe('rate limit, block list, bounded state', () => {
+  it('drops packets over the per-address token bucket and refills with time', () => {
+    const { clock, fake, server, drops } = bench({ rateLimit: { packetsPerSecond: 100, burst: 20 } });
+    const a = peer(1);
+    for (let i = 0; i < 50; i++) fake.deliver(request(i), a);
+    expect(server.counters.challengesSent).toBe(20);
+    expect(server.counters.dropped.rate_limited).toBe(30);
+    expect(drops.filter((d) => d === 'rate_limited')).toHaveLength(30);
+    clock.advance(100); // 10 tokens
+    for (let i = 0; i < 50; i++) fake.deliver(request(i), a);
+    expect(server.counters.challengesSent).toBe(30);
+    // Another address has its own bucket.
+    fake.deliver(request(), peer(2));
+    expect(server.counters.challengesSent).toBe(31);
+  });
+
+  it('rate-limits a connected client too', () => {
+    const world = createWorld({ rateLimit: { packetsPerSecond: 100, burst: 20 } });
+    const client = world.client();
+    void client.connect();
+    world.run(() => client.state === 'connected');
+    const t = world.clientTransports.get(client)!;
+    for (let i = 0; i < 50; i++) t.send(writeKeepAlive(), world.serverTransport.localAddress);
+    world.network.pump();
+    // The bucket had 20 tokens minus the handshake's 2 packets, refilled 1/10 ms over the steps.
+    expect(world.server.counters.dropped.rate_limited).toBeGreaterThanOrEqual(30);
+    expect(world.server.counters.dropped.rate_limited).toBeLessThanOrEqual(32);
+  });
+
+  it('drops blocked addresses and subnets, including IPv4-mapped IPv6, editable at run time', () => {
+    const blockList = new BlockList();
+    blockList.addSubnet('192.168.0.0', 16);
+    blockList.addAddress('2001:db8::1', 'ipv6');
+    const { fake, server, drops } = bench({ blockList });
+    fake.deliver(request(), { address: '192.168.4.5', port: 1 });
+    fake.deliver(request(), { address: '::ffff:192.168.4.5', port: 1 });
+    fake.deliver(request(), { address: '2001:db8::1', port: 1 });
+    fake.deliver(request(), { address: '10.0.0.1', port: 1 });
+    expect(server.counters.dropped.blocked).toBe(3);
+    expect(drops).toEqual(['blocked', 'blocked', 'blocked']);
+    expect(server.counters.challengesSent).toBe(1);
+    blockList.addAddress('10.0.0.1');
+    fake.deliver(request(), { address: '10.0.0.1', port: 1 });
+    expect(server.counters.dropped.blocked).toBe(4);
+  });
+
+  it('bounds per-address state under a spoofed-source flood', () => {
+    const { fake, server } = bench({ maxTrackedAddresses: 100 });
+    for (let i = 0; i < 10_000; i++) fake.deliver(request(i), peer(i));
+    expect(server.trackedAddresses).toBe(100);
+    expect(server.counters.addressEvictions).toBe(9900);
+    expect(server.counters.challengesSent).toBe(10_000);
+    // Non-handshake packets from strangers create no state at all.
+    for (let i = 0; i < 1000; i++) fake.deliver(writeKeepAlive(), peer(20_000 + i));
+    expect(server.counters.dropped.unauthenticated).toBe(1000);
+    expect(server.trackedAddresses).toBe(100);
+  });
+
+  it('counts garbage as malformed and a foreign protocol id as malformed', () => {
+    const { fake, server } = bench();
+    fake.deliver(new Uint8Array(0), peer(1));
+    fake.deliver(Uint8Array.of(0xff, 1, 2), peer(1));
+    fake.deliver(writeConnectRequest(PROTOCOL_ID + 1, 0, nonce(1)), peer(1));
+    expect(server.counters.dropped.malformed).toBe(3);
+    expect(server.trackedAddresses).toBe(0);
+    expect(fake.sent).toHaveLength(0);
+  });
+
+  it('denies handshakes when full while a validation is pending', async () => {
+    let release: ((v: boolean) => void) | undefined;
+    const { clock, fake, server } = bench({
+      maxClients: 1,
+      validateToken: () =>
+        new Promise<boolean>((resolve) => {
+          release = resolve;
+        }),
+    });
+    const jar = new CookieJar(SECRET, PROTOCOL_ID, 10_000);
+    for (const i of [1, 2]) {
+      fake.deliver(request(i), peer(i));
+      const cookie = jar.issue(peer(i), nonce(i), clock.now());
+      fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(i), cookie, new Uint8Array(0)), peer(i));
+    }
+    expect(server.counters.denied.serverFull).toBe(1);
+    release!(true);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(server.connections.size).toBe(1);
+  });
+});
