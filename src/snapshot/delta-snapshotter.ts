@@ -49,8 +49,18 @@ export interface SnapshotterCounters {
 
 /** Outcome of {@link DeltaSnapshotter.receiveAck}: the client's baseline tick (0 = none), or why the ack was rejected. */
 export type AckResult =
-  | { readonly ok: true; readonly baselineTick: number }
-  | { readonly ok: false; readonly error: SnapshotDecodeError };
+  | {
+      /** Accepted. */
+      readonly ok: true;
+      /** The client's baseline tick after the ack, 0 when it has none. */
+      readonly baselineTick: number;
+    }
+  | {
+      /** Rejected. */
+      readonly ok: false;
+      /** Why; switch on `error.code`. */
+      readonly error: SnapshotDecodeError;
+    };
 
 interface ClientState {
   /** Newest acknowledged tick, 0 when none. */

@@ -10,7 +10,12 @@ export type EntityDefinitions = Record<string, Record<string, FieldSpec>>;
  * @typeParam D - the schema's entity definitions.
  */
 export type EntityOf<D extends EntityDefinitions> = {
-  [K in keyof D & string]: { readonly id: number; readonly type: K } & {
+  [K in keyof D & string]: {
+    /** Entity id, an integer in `[0, maxEntityId]`, unique within a snapshot. */
+    readonly id: number;
+    /** Entity type name. */
+    readonly type: K;
+  } & {
     readonly [P in keyof D[K]]: FieldValue<D[K][P]>;
   };
 }[keyof D & string];

@@ -59,8 +59,18 @@ export interface DecodedSnapshot<D extends EntityDefinitions> {
 
 /** Outcome of {@link SnapshotClient.receive}. */
 export type SnapshotReceiveResult<D extends EntityDefinitions> =
-  | { readonly ok: true; readonly snapshot: DecodedSnapshot<D> }
-  | { readonly ok: false; readonly error: SnapshotDecodeError };
+  | {
+      /** Decoded. */
+      readonly ok: true;
+      /** The reconstructed state. */
+      readonly snapshot: DecodedSnapshot<D>;
+    }
+  | {
+      /** Rejected; the client state is unchanged. */
+      readonly ok: false;
+      /** Why; switch on `error.code`. */
+      readonly error: SnapshotDecodeError;
+    };
 
 const COUNTER_BY_CODE: Record<string, keyof SnapshotClientCounters> = {
   ERR_SNAPSHOT_STALE: 'stale',

@@ -174,7 +174,7 @@ describe('snapshot stream properties', () => {
     fc.assert(
       fc.property(
         fc.record({
-          ticks: fc.array(tickArb, { minLength: 1, maxLength: 60 }),
+          ticks: fc.array(tickArb, { minLength: 1, maxLength: 100 }),
           snapshotFates: fc.array(fateArb, { minLength: 1, maxLength: 30 }),
           ackFates: fc.array(fateArb, { minLength: 1, maxLength: 30 }),
           lossRate: fc.constantFrom(0, 0.05, 0.2, 0.5, 0.9),
@@ -183,7 +183,7 @@ describe('snapshot stream properties', () => {
         }),
         (sc) => runScenario(sc),
       ),
-      { numRuns: 250 },
+      { numRuns: 600 },
     );
   });
 });
