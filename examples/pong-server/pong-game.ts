@@ -71,6 +71,7 @@ export function stepPong(
   input1: PaddleInput,
   input2: PaddleInput,
   random: RandomSource,
+  scoreToWin: number = PONG.scoreToWin,
 ): 0 | 1 | 2 {
   if (state.winner !== 0) return 0;
   const half = PONG.paddleHeight / 2;
@@ -106,8 +107,8 @@ export function stepPong(
   if (scorer !== 0) {
     if (scorer === 1) state.score1++;
     else state.score2++;
-    if (state.score1 >= PONG.scoreToWin) state.winner = 1;
-    else if (state.score2 >= PONG.scoreToWin) state.winner = 2;
+    if (state.score1 >= scoreToWin) state.winner = 1;
+    else if (state.score2 >= scoreToWin) state.winner = 2;
     serve(state, random, scorer === 1 ? -1 : 1);
   }
   return scorer;

@@ -1,0 +1,165 @@
+/**
+ * A bot player: asks the match server for a match over HTTP, connects to the game server it was
+ * given over UDP, and plays Pong from the snapshots it receives until the match ends.
+ */
+import { request } from 'undici';
+import { type Clock, type RandomSource, systemClock } from '../../src/core/index.js';
+import { type DecodedSnapshot, SnapshotClient } from '../../src/snapshot/index.js';
+import { ConnectionClient, type PeerAddress, UdpTransport } from '../../src/transport/index.js';
+import { botInput, type PongState } from './pong-game.js';
+import { decodePong, encodePong, encodeTicket } from './pong-messages.js';
+import { PONG_IDS, type PongEntities, pongSchema } from './pong-schema.js';
+import { PONG_PROTOCOL_ID } from './pong-server.js';
+
+/** What the match server answered. */
+export interface MatchAssignment {
+  match_id: string;
+  room_id: string;
+  game_server: string;
+  opponent_id: string;
+}
+
+export interface BotOptions {
+  matchServerUrl: string;
+  playerId: string;
+  rating: number;
+  random: RandomSource;
+  /** 0 (hopeless) to 1 (never misses). */
+  skill: number;
+  clock?: Clock;
+  /** Give up on the whole match after this long (default 120 s). */
+  timeoutMs?: number;
+  /** Connect through this address instead of the assigned one (e.g. a `LossyUdpProxy`). */
+  via?: (assigned: PeerAddress) => PeerAddress;
+}
+
+export interface BotOutcome {
+  playerId: string;
+  assignment: MatchAssignment;
+  side: 1 | 2 | undefined;
+  won: boolean;
+  score: [number, number];
+  snapshotsDecoded: number;
+  snapshotErrors: number;
+  rttMs: number;
+}
+
+/** Asks for a match until one is made (each 202 is repeated, which the server makes idempotent). */
+export async function requestMatch(url: string, playerId: string, rating: number): Promise<MatchAssignment> {
+  for (;;) {
+    const res = await request(`${url}/match/request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ player_id: playerId, rating }),
+    });
+    const body = (await res.body.json()) as Record<string, unknown>;
+    if (res.statusCode === 200) return body as unknown as MatchAssignment;
+    if (res.statusCode !== 202)
+      throw new Error(`match request for ${playerId}: ${res.statusCode} ${JSON.stringify(body)}`);
+  }
+}
+
+export function parseHostPort(s: string): PeerAddress {
+  const i = s.lastIndexOf(':');
+  return { address: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+}
+
+/** The Pong state a bot can see in a snapshot; ball velocity is estimated from the previous one. */
+function visibleState(now: DecodedSnapshot<PongEntities>, prev: PongState | undefined): PongState {
+  const get = (id: number) => now.entities.get(id) as Record<string, number> | undefined;
+  const ball = get(PONG_IDS.ball);
+  const score = get(PONG_IDS.score);
+  const x = ball?.x ?? 400;
+  const y = ball?.y ?? 300;
+  return {
+    ballX: x,
+    ballY: y,
+    ballVX: prev ? x - prev.ballX : 0,
+    ballVY: prev ? y - prev.ballY : 0,
+    paddle1Y: get(PONG_IDS.paddle1)?.y ?? 300,
+    paddle2Y: get(PONG_IDS.paddle2)?.y ?? 300,
+    score1: score?.p1 ?? 0,
+    score2: score?.p2 ?? 0,
+    winner: (score?.winner ?? 0) as 0 | 1 | 2,
+  };
+}
+
+/** Plays one whole match. */
+export async function playMatch(options: BotOptions): Promise<BotOutcome> {
+  const clock = options.clock ?? systemClock;
+  const assignment = await requestMatch(options.matchServerUrl, options.playerId, options.rating);
+  const assigned = parseHostPort(assignment.game_server);
+  const server = options.via ? options.via(assigned) : assigned;
+  const transport = await UdpTransport.bind({
+    host: server.address.includes(':') ? '::1' : '127.0.0.1',
+    port: 0,
+  });
+  const client = new ConnectionClient({
+    transport,
+    server,
+    protocolId: PONG_PROTOCOL_ID,
+    token: encodeTicket({
+      player_id: options.playerId,
+      match_id: assignment.match_id,
+      room_id: assignment.room_id,
+    }),
+    clock,
+    random: options.random,
+  });
+  const snapshots = new SnapshotClient({ schema: pongSchema });
+  let side: 1 | 2 | undefined;
+  let seen: PongState | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    client.start(10);
+    const connection = await client.connect();
+    const outcome = await new Promise<BotOutcome>((resolve, reject) => {
+      const finish = (won: boolean, score: [number, number]) =>
+        resolve({
+          playerId: options.playerId,
+          assignment,
+          side,
+          won,
+          score,
+          snapshotsDecoded: snapshots.counters.decoded,
+          snapshotErrors:
+            snapshots.counters.malformed + snapshots.counters.truncated + snapshots.counters.unknownBaseline,
+          rttMs: connection.channel.rttMs,
+        });
+      const deadline = setTimeout(
+        () => reject(new Error(`${options.playerId}: match timed out`)),
+        options.timeoutMs ?? 120_000,
+      );
+      connection.on('message', (payload) => {
+        const m = decodePong(payload);
+        if (m?.type === 'welcome') side = m.side;
+        else if (m?.type === 'snapshot') {
+          const result = snapshots.receive(m.body);
+          if (result.ok) seen = visibleState(result.snapshot, seen);
+          connection.send(encodePong({ type: 'ack', body: snapshots.createAck() }), 'unreliable');
+        } else if (m?.type === 'gameOver') {
+          clearTimeout(deadline);
+          finish(m.winner === side, [m.score1, m.score2]);
+        }
+      });
+      connection.on('disconnect', (reason) => {
+        clearTimeout(deadline);
+        if (seen?.winner) finish(seen.winner === side, [seen.score1, seen.score2]);
+        else reject(new Error(`${options.playerId}: disconnected (${reason}) before the match ended`));
+      });
+      timer = setInterval(() => {
+        if (side !== undefined && seen !== undefined) {
+          // Unreliable-sequenced, every tick: a lost input is replaced by the next, a late one is dropped.
+          const input = botInput(seen, side, options.skill, options.random);
+          connection.send(encodePong({ type: 'input', input }), 'sequenced');
+        }
+        client.update();
+      }, 1000 / 60);
+    });
+    return outcome;
+  } finally {
+    clearInterval(timer);
+    client.close();
+    await transport.close();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * `npm run pong-server`: one Pong game server process.
+ *
+ * Environment: `HOST` (default 0.0.0.0), `PORT` (UDP, default 9000), `METRICS_PORT` (default
+ * 9090), `REDIS_URL` (required: the room store the match server writes, so the server admits
+ * exactly the players the match server sent), `SERVER_ID` (a constant metrics label).
+ */
+import { Redis } from 'ioredis';
+import { createCryptoRandom } from '../../src/core/index.js';
+import { RedisRoomManager } from '../../src/matchmaking/index.js';
+import { MetricsCollector, MetricsServer } from '../../src/metrics/index.js';
+import { UdpTransport } from '../../src/transport/index.js';
+import { PongServer } from './pong-server.js';
+
+const env = process.env;
+if (!env.REDIS_URL) {
+  console.error(
+    'pong-server: REDIS_URL is required (the match server writes its rooms there); `npm run demo` runs everything in one process instead',
+  );
+  process.exit(2);
+}
+const redis = new Redis(env.REDIS_URL);
+const metrics = new MetricsCollector({
+  labels: { server_id: env.SERVER_ID ?? 'pong-1' },
+  processMetrics: true,
+});
+const metricsServer = new MetricsServer({
+  registry: metrics.registry,
+  port: Number(env.METRICS_PORT ?? 9090),
+});
+await metricsServer.start();
+const transport = await UdpTransport.bind({
+  host: env.HOST ?? '0.0.0.0',
+  port: Number(env.PORT ?? 9000),
+  observer: metrics.transportObserver,
+});
+const server = new PongServer({
+  transport,
+  rooms: new RedisRoomManager(redis),
+  random: createCryptoRandom(),
+  metrics,
+  onResult: (r) => console.log(JSON.stringify({ event: 'match_end', ...r })),
+});
+server.start();
+console.log(
+  `pong-server: UDP ${transport.localAddress.address}:${transport.localAddress.port}, metrics on :${env.METRICS_PORT ?? 9090}/metrics`,
+);
+
+const shutdown = async () => {
+  server.stop();
+  await transport.close();
+  await metricsServer.close();
+  redis.disconnect();
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);
