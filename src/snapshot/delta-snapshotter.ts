@@ -255,8 +255,9 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
       return { ok: false, error: error! };
     }
     this.stats.acksAccepted++;
-    if (decoded.value.requestFull) {
-      this.stats.fullRequests++;
+    if (decoded.value.requestFull || decoded.value.tick === 0) {
+      // Tick 0: the client holds nothing (e.g. it restarted), so deltas would be undecodable.
+      if (decoded.value.requestFull) this.stats.fullRequests++;
       client.baselineTick = 0;
     } else if (decoded.value.tick > client.baselineTick) {
       client.baselineTick = decoded.value.tick;

@@ -106,6 +106,8 @@ describe('DeltaSnapshotter baselines', () => {
     expect(s.receiveAck('a', ack(2))).toEqual({ ok: true, baselineTick: 2 });
     expect(s.receiveAck('a', ack(1))).toEqual({ ok: true, baselineTick: 2 });
     expect(s.receiveAck('a', ack(2, true))).toEqual({ ok: true, baselineTick: 0 });
+    expect(s.receiveAck('a', ack(3))).toEqual({ ok: true, baselineTick: 3 });
+    expect(s.receiveAck('a', ack(0))).toEqual({ ok: true, baselineTick: 0 }); // a restarted client holds nothing
     expect(s.receiveAck('a', ack(9)).ok).toBe(false);
     expect(s.receiveAck('a', ack(3, false, dotSchema.hash ^ 1)).ok).toBe(false);
     expect(s.receiveAck('a', new Uint8Array([0x0a, 0x05])).ok).toBe(false);
@@ -116,7 +118,7 @@ describe('DeltaSnapshotter baselines', () => {
       'a:ERR_SNAPSHOT_TRUNCATED',
       'a:ERR_SNAPSHOT_TRUNCATED',
     ]);
-    expect(s.counters).toMatchObject({ acksAccepted: 3, acksRejected: 4, fullRequests: 1 });
+    expect(s.counters).toMatchObject({ acksAccepted: 5, acksRejected: 4, fullRequests: 1 });
   });
 });
 
