@@ -41,6 +41,11 @@ export function pgPoolClient(pool: Pool, logger: Logger = silentLogger): SqlClie
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       const conn: PoolClient = await pool.connect();
       let broken: Error | undefined;
+      // A connection cut mid-transaction also emits 'error'; the failing query reports it.
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      conn.on('error', onError);
       try {
         await conn.query('BEGIN');
         const tx: SqlExecutor = {
@@ -60,6 +65,7 @@ export function pgPoolClient(pool: Pool, logger: Logger = silentLogger): SqlClie
         }
         throw err;
       } finally {
+        conn.off('error', onError);
         conn.release(broken);
       }
     },
