@@ -109,6 +109,7 @@ function runScenario(sc: Scenario): void {
   let flights: Flight[] = [];
   let tick = 0;
   let decoded = 0;
+  let restarted = false;
   const fate = (list: Fate[], i: number): Fate =>
     list[i % list.length] ?? { lost: 1, delay: 0, duplicate: 0 };
 
@@ -127,7 +128,9 @@ function runScenario(sc: Scenario): void {
       } else {
         expect(r.error).toBeInstanceOf(SnapshotDecodeError);
         // Only a restarted client may lack a baseline; nothing is ever malformed.
-        expect(['ERR_SNAPSHOT_STALE', 'ERR_SNAPSHOT_UNKNOWN_BASELINE']).toContain(r.error.code);
+        expect(
+          restarted ? ['ERR_SNAPSHOT_STALE', 'ERR_SNAPSHOT_UNKNOWN_BASELINE'] : ['ERR_SNAPSHOT_STALE'],
+        ).toContain(r.error.code);
       }
       const ackFate = fate(sc.ackFates, decoded + now);
       if (ackFate.lost >= sc.lossRate) {
@@ -145,7 +148,10 @@ function runScenario(sc: Scenario): void {
     tick += t.skip;
     server.capture(tick, world.values());
     expected.set(tick, quantized(world));
-    if (i === sc.restartAt) client = new SnapshotClient({ schema, bufferSize: sc.serverBuffer });
+    if (i === sc.restartAt) {
+      client = new SnapshotClient({ schema, bufferSize: sc.serverBuffer });
+      restarted = true;
+    }
     const bytes = server.encodeFor('c');
     const f = fate(sc.snapshotFates, i);
     if (f.lost >= sc.lossRate) {
