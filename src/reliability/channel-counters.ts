@@ -41,8 +41,11 @@ export interface ChannelCounters {
   staleMessagesDropped: number;
   /** Packets dropped because their bytes were not valid (never thrown). */
   malformedPacketsDropped: number;
-  /** Packets refused, unacknowledged, because their reliable data did not fit the receive buffers. */
-  overflowPacketsDropped: number;
+  /**
+   * Packets left unacknowledged (so resent) because some of their reliable data did not fit the
+   * receive window or buffer; what fitted was kept.
+   */
+  receiveBufferOverflows: number;
   /** Fragments sent (first transmissions and retries). */
   fragmentsSent: number;
   /** Fragments accepted. */
@@ -84,7 +87,7 @@ export function createChannelCounters(): ChannelCounters {
     stalePacketsDropped: 0,
     staleMessagesDropped: 0,
     malformedPacketsDropped: 0,
-    overflowPacketsDropped: 0,
+    receiveBufferOverflows: 0,
     fragmentsSent: 0,
     fragmentsReceived: 0,
     reliableSent: 0,

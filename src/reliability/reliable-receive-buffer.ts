@@ -53,9 +53,10 @@ export class ReliableReceiveBuffer {
 
   /**
    * Classifies a reliable entry without changing anything. `pendingBytes` is what earlier
-   * entries of the same packet would add.
+   * entries of the same packet would add; the message `nextInOrder` (by default the expected
+   * one, or later when earlier entries of the packet complete the gap) is exempt from the cap.
    */
-  check(e: Entry, pendingBytes: number): UnitCheck {
+  check(e: Entry, pendingBytes: number, nextInOrder = this.expected): UnitCheck {
     const id = this.resolve(e.id);
     if (id < this.expected) return 'duplicate';
     if (id >= this.expected + this.size) return 'overflow';
@@ -74,7 +75,7 @@ export class ReliableReceiveBuffer {
         return 'malformed';
       }
     }
-    if (id !== this.expected && this.bufferedBytes + pendingBytes + length > this.maxBufferedBytes)
+    if (id !== nextInOrder && this.bufferedBytes + pendingBytes + length > this.maxBufferedBytes)
       return 'overflow';
     return 'new';
   }

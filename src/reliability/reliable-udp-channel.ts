@@ -17,11 +17,27 @@ import {
   writeEntry,
 } from './message-codec.js';
 import { type PacketHeader, PacketType, readPacketHeader, writePacketHeader } from './packet-header.js';
-import { ReliableReceiveBuffer } from './reliable-receive-buffer.js';
+import { ReliableReceiveBuffer, type UnitCheck } from './reliable-receive-buffer.js';
 import { ReliableSendBuffer } from './reliable-send-buffer.js';
 import { RttEstimator } from './rtt-estimator.js';
 import { sequenceGreaterThan, sequenceLessThan } from './sequence.js';
 import { SequenceBuffer } from './sequence-buffer.js';
+
+/**
+ * Sizes of a channel's internal structures against their fixed caps.
+ * @internal
+ */
+export interface ChannelBufferUsage {
+  sendQueue: number;
+  sendQueueCapacity: number;
+  unreliableQueue: number;
+  receiveWindowSlots: number;
+  receiveWindowCapacity: number;
+  receiveBufferedBytes: number;
+  sentPacketsTracked: number;
+  receivedPacketsTracked: number;
+  packetBufferCapacity: number;
+}
 
 /** Events of {@link ReliableUdpChannel}. */
 export interface ReliableUdpChannelEvents {
@@ -84,7 +100,8 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
   private sequence = 0;
   private sentAny = false;
   private readonly sentPackets: SequenceBuffer<SentPacket>;
-  private readonly receivedPackets: SequenceBuffer<true>;
+  /** Received data packets: true = acknowledge, false = seen but some reliable data was skipped. */
+  private readonly receivedPackets: SequenceBuffer<boolean>;
   private lossCursor = 0;
   private acksOwed = 0;
   private readonly lateAcks: number[] = [];
@@ -103,6 +120,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
   private ackBits = 0;
   private readonly header: PacketHeader = { type: PacketType.Data, sequence: 0, ack: 0, ackBits: 0 };
   private readonly entries: Entry[] = [];
+  private readonly verdicts: UnitCheck[] = [];
 
   /** @param options - the send function, clock and limits (validated; throws `InvalidOptionError`). */
   constructor(options: ReliableUdpChannelOptions) {
@@ -299,28 +317,35 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       this.oweAck();
       return;
     }
-    // Refuse the whole packet (unacknowledged, so it is resent) if its reliable data cannot be kept.
+    // Reliable data that does not fit the receive buffers is skipped and the packet left
+    // unacknowledged (so all of it is resent); what fits is kept. The message next in order
+    // always fits, so the channel cannot stall.
     let pending = 0;
+    let nextInOrder = this.receiveBuffer.expected;
+    let complete = true;
+    const verdicts = this.verdicts;
     for (let i = 0; i < count; i++) {
       const e = this.entries[i]!;
       if (e.kind !== EntryKind.Reliable && e.kind !== EntryKind.Fragment) continue;
-      const verdict = this.receiveBuffer.check(e, pending);
+      const verdict = this.receiveBuffer.check(e, pending, nextInOrder);
+      verdicts[i] = verdict;
       if (verdict === 'malformed') {
         this.dropMalformed();
         return;
       }
-      if (verdict === 'overflow') {
-        this.stats.overflowPacketsDropped++;
-        return;
+      if (verdict === 'overflow') complete = false;
+      if (verdict === 'new') {
+        pending += e.end - e.start;
+        if (e.kind === EntryKind.Reliable && this.receiveBuffer.resolve(e.id) === nextInOrder) nextInOrder++;
       }
-      if (verdict === 'new') pending += e.end - e.start;
     }
+    if (!complete) this.stats.receiveBufferOverflows++;
     // A packet that arrives more than 31 behind the newest is outside every ack we would send
     // next: remember it and acknowledge its stretch separately, so it is not resent for nothing.
     const newest = (this.receivedPackets.sequence - 1) & 0xffff;
     if (sequenceLessThan(h.sequence, (newest - 31) & 0xffff) && this.lateAcks.length < MAX_LATE_ACKS)
       this.lateAcks.push(h.sequence);
-    this.receivedPackets.insert(h.sequence, true);
+    this.receivedPackets.insert(h.sequence, complete);
     this.accept(packet.length);
     this.processAcks(h.ack, h.ackBits);
     const deliveries: [Uint8Array, MessageKind][] = [];
@@ -337,6 +362,8 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
         this.lastSequencedId = e.id;
         deliveries.push([packet.slice(e.start, e.end), 'sequenced']);
         this.stats.sequencedReceived++;
+      } else if (verdicts[i] === 'overflow') {
+        // skipped: the packet is not acknowledged, so the sender resends it
       } else if (this.receiveBuffer.store(e, packet)) {
         if (e.kind === EntryKind.Fragment) this.stats.fragmentsReceived++;
       } else {
@@ -356,7 +383,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
    * Sizes of the internal structures, for tests that check memory stays bounded.
    * @internal
    */
-  bufferUsage(): Record<string, number> {
+  bufferUsage(): ChannelBufferUsage {
     return {
       sendQueue: this.sendBuffer.length,
       sendQueueCapacity: this.opts.sendQueueSize,

@@ -66,13 +66,17 @@ export class SequenceBuffer<T> {
   }
 
   /**
-   * An ack and the bitfield of the 32 sequences ending at it: by default the newest received
+   * An ack and the bitfield of the 32 sequences ending at it (entries stored as `false` are
+   * present but not acknowledged): by default the newest received
    * sequence; `base` acknowledges an older stretch instead.
    */
   ackBits(base?: number): { ack: number; ackBits: number } {
     const ack = base ?? (this.sequence - 1) & 0xffff;
     let bits = 0;
-    for (let i = 0; i < 32; i++) if (this.exists((ack - i) & 0xffff)) bits |= 1 << i;
+    for (let i = 0; i < 32; i++) {
+      const s = (ack - i) & 0xffff;
+      if (this.exists(s) && this.entries[s % this.size] !== false) bits |= 1 << i;
+    }
     return { ack, ackBits: bits >>> 0 };
   }
 

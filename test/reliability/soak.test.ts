@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/core/index.js';
+import type { ChannelBufferUsage } from '../../src/reliability/reliable-udp-channel.js';
 import { checkPayload, createPair, payloadFor } from './harness.js';
 
 const MESSAGES = 100_000;
@@ -47,11 +48,12 @@ function soak(seed: number) {
   });
   let sent = 0;
   let steps = 0;
-  const peak: Record<string, number> = {};
-  let midway: Record<string, number>[] = [];
+  const peak = {} as Record<keyof ChannelBufferUsage, number>;
+  let midway: ChannelBufferUsage[] = [];
   const trackPeak = () => {
     for (const channel of [a, b])
-      for (const [k, v] of Object.entries(channel.bufferUsage())) peak[k] = Math.max(peak[k] ?? 0, v);
+      for (const [k, v] of Object.entries(channel.bufferUsage()) as [keyof ChannelBufferUsage, number][])
+        peak[k] = Math.max(peak[k] ?? 0, v);
   };
   while (received < MESSAGES && steps < 400_000) {
     while (sent < MESSAGES && a.sendQueueFree() > 0) {
@@ -85,7 +87,7 @@ function soak(seed: number) {
   };
 }
 
-function expectBounded(usage: Record<string, number>) {
+function expectBounded(usage: ChannelBufferUsage) {
   expect(usage.sendQueue).toBeLessThanOrEqual(SEND_QUEUE);
   expect(usage.unreliableQueue).toBe(0);
   expect(usage.receiveWindowSlots).toBeLessThanOrEqual(WINDOW);
