@@ -36,6 +36,8 @@ export async function generate(): Promise<{ js: string; dts: string }> {
       '--no-convert',
       '--no-delimited',
       '--no-typeurl',
+      '--root',
+      'pong-netcode-snapshot',
       '-o',
       jsFile,
       protoFile,
