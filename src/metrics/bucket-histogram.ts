@@ -1,9 +1,13 @@
 import type { Metric, Registry } from 'prom-client';
 
+/** Integer values up to this bound find their bucket by table lookup instead of a scan. */
+const LOOKUP_LIMIT = 4096;
+
 /**
  * A histogram's state as plain numbers: one count per bucket (the last one is `+Inf`), the sum
- * and the count. `observe` is a short loop and three additions, with no label hashing, so it can
- * sit on a per-packet path; the registry reads it only when scraped.
+ * and the count. `observe` is a table lookup (integers such as byte sizes) or a short scan, and
+ * three additions, with no label hashing, so it can sit on a per-packet path; the registry reads
+ * it only when scraped.
  *
  * @internal
  */
@@ -16,20 +20,28 @@ export class BucketCounts {
   sum = 0;
   /** Number of observed values. */
   count = 0;
+  /** Bucket index of each integer `0..lookup.length - 1`. */
+  private readonly lookup: Uint8Array;
+  /** The bounds as unboxed doubles: scanning a frozen JS array of doubles is several times slower. */
+  private readonly scanBounds: Float64Array;
 
-  /** @param bounds - bucket upper bounds, ascending. */
+  /** @param bounds - bucket upper bounds, ascending (at most 255). */
   constructor(bounds: readonly number[]) {
     this.bounds = bounds;
     this.counts = new Float64Array(bounds.length + 1);
+    this.scanBounds = Float64Array.from(bounds);
+    const last = bounds[bounds.length - 1] ?? 0;
+    this.lookup = new Uint8Array(last <= LOOKUP_LIMIT ? Math.floor(last) + 1 : 0);
+    for (let v = 0; v < this.lookup.length; v++) this.lookup[v] = this.scan(v);
   }
 
   /** Records one value. NaN is ignored (it would poison the sum for good). */
   observe(value: number): void {
-    if (Number.isNaN(value)) return;
-    const bounds = this.bounds;
-    const n = bounds.length;
-    let i = 0;
-    while (i < n && value > bounds[i]!) i++;
+    const lookup = this.lookup;
+    let i: number;
+    if (value >= 0 && value < lookup.length && (value | 0) === value) i = lookup[value]!;
+    else if (Number.isNaN(value)) return;
+    else i = this.scan(value);
     this.counts[i]!++;
     this.sum += value;
     this.count++;
@@ -40,6 +52,14 @@ export class BucketCounts {
     this.counts.fill(0);
     this.sum = 0;
     this.count = 0;
+  }
+
+  private scan(value: number): number {
+    const bounds = this.scanBounds;
+    const n = bounds.length;
+    let i = 0;
+    while (i < n && value > bounds[i]!) i++;
+    return i;
   }
 }
 
