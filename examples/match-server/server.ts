@@ -1,0 +1,125 @@
+/**
+ * Assembles a match server from a plain config: PostgreSQL or an embedded PGlite, Redis or
+ * in-memory rooms, a static list of game servers. `main.ts` runs it from the environment; the
+ * demo (and tests) call {@link startMatchServer} in-process.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Logger } from '../../src/core/index.js';
+import {
+  type MatchObserver,
+  MatchServer,
+  MemoryRoomManager,
+  migrate,
+  pgliteClient,
+  pgPoolClient,
+  RedisRoomManager,
+  type SqlClient,
+  StaticGameServerAllocator,
+} from '../../src/matchmaking/index.js';
+
+/** Everything the example server is configured by. */
+export interface MatchServerConfig {
+  /** HTTP port (0 picks a free one). */
+  port: number;
+  /** Interface to bind (default 0.0.0.0). */
+  host?: string;
+  /** PostgreSQL URL; unset runs an embedded, in-memory PGlite. */
+  databaseUrl?: string | undefined;
+  /** Redis URL; unset keeps rooms in memory (one process only). */
+  redisUrl?: string | undefined;
+  /** `host:port` list for the static allocator. */
+  gameServers: string[];
+  /** Ratings must differ by less than this. */
+  maxRatingDiff: number;
+  /** Milliseconds between matching rounds (default 100). */
+  tickIntervalMs?: number;
+  /** Long-poll wait before a 202 (default 25 s). */
+  maxWaitMs?: number;
+  /** PostgreSQL pool size (default 20). */
+  poolSize?: number;
+}
+
+/** Reads the config from environment variables (see README.md). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MatchServerConfig {
+  const int = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+    return value;
+  };
+  return {
+    port: int('PORT', 8080),
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    gameServers: (env.GAME_SERVERS ?? '127.0.0.1:9000')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+    maxRatingDiff: int('MAX_RATING_DIFF', 100),
+    tickIntervalMs: int('TICK_INTERVAL_MS', 100),
+    maxWaitMs: int('MAX_WAIT_MS', 25_000),
+  };
+}
+
+/** A running example server and how to stop it. */
+export interface RunningMatchServer {
+  server: MatchServer;
+  port: number;
+  /** Closes the server, then the connections it opened. */
+  close(): Promise<void>;
+}
+
+/** Builds, migrates and starts a match server from `config`. */
+export async function startMatchServer(
+  config: MatchServerConfig,
+  options: { logger?: Logger; observer?: MatchObserver } = {},
+): Promise<RunningMatchServer> {
+  const cleanups: (() => Promise<void>)[] = [];
+  let db: SqlClient;
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize ?? 20 });
+    db = pgPoolClient(pool, options.logger);
+    cleanups.push(() => pool.end());
+  } else {
+    const lite = await PGlite.create();
+    db = pgliteClient(lite);
+    cleanups.push(() => lite.close());
+  }
+  await migrate(db);
+  let rooms: MemoryRoomManager | RedisRoomManager = new MemoryRoomManager();
+  if (config.redisUrl) {
+    // Fail fast while Redis is down instead of queueing commands: the server answers 503.
+    const redis = new Redis(config.redisUrl, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    });
+    redis.on('error', (err) => options.logger?.warn({ err }, 'redis connection error'));
+    await redis.connect();
+    rooms = new RedisRoomManager(redis);
+    cleanups.push(async () => redis.disconnect());
+  }
+  const server = new MatchServer({
+    db,
+    rooms,
+    allocator: new StaticGameServerAllocator(config.gameServers),
+    maxRatingDiff: config.maxRatingDiff,
+    ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
+    ...(config.maxWaitMs === undefined ? {} : { maxWaitMs: config.maxWaitMs }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
+  });
+  const { port } = await server.listen(config.port, config.host ?? '0.0.0.0');
+  return {
+    server,
+    port,
+    async close() {
+      await server.close();
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    },
+  };
+}
