@@ -47,7 +47,7 @@ describe('SnapshotSchema', () => {
     });
     const otherVersion = defineSchema({
       version: 2,
-      entities: { dot: dots().types[0]!.fields.reduce((a, f) => ({ ...a, [f.name]: f.spec }), {}) },
+      entities: { dot: Object.fromEntries(dots().types[0]!.fields.map((f) => [f.name, f.spec])) },
     });
     expect(other.hash).not.toBe(dots().hash);
     expect(otherVersion.hash).not.toBe(dots().hash);
