@@ -90,7 +90,7 @@ const COUNTER_BY_CODE: Record<string, keyof SnapshotClientCounters> = {
  * @example
  * ```ts
  * const client = new SnapshotClient({ schema });
- * channel.onMessage((bytes) => {
+ * channel.on('message', (bytes) => {
  *   const result = client.receive(bytes);
  *   if (result.ok) interpolator.push(result.snapshot);
  *   channel.send(client.createAck(), 'unreliable');
