@@ -71,8 +71,20 @@ function headerBytes(lossRate: number) {
       stats.ackMax = Math.max(stats.ackMax, n);
     }
   };
-  const a = new ReliableUdpChannel({ clock, send: (p) => (measure(p), ea.send(p, eb.localAddress)) });
-  const b = new ReliableUdpChannel({ clock, send: (p) => (measure(p), eb.send(p, ea.localAddress)) });
+  const a = new ReliableUdpChannel({
+    clock,
+    send: (p) => {
+      measure(p);
+      ea.send(p, eb.localAddress);
+    },
+  });
+  const b = new ReliableUdpChannel({
+    clock,
+    send: (p) => {
+      measure(p);
+      eb.send(p, ea.localAddress);
+    },
+  });
   ea.onDatagram((d) => a.receive(d));
   eb.onDatagram((d) => b.receive(d));
   const msg = new Uint8Array(100);
