@@ -112,6 +112,27 @@ describe('SnapshotClient', () => {
     expect(client.counters.stale).toBe(2);
   });
 
+  it('reports decoded and rejected packets to the observer', () => {
+    const events: string[] = [];
+    const server = new DeltaSnapshotter({
+      schema: dotSchema,
+      observer: { onSnapshotEncoded: (id, bytes, full) => events.push(`enc ${id} ${bytes} ${full}`) },
+    });
+    server.addClient('a');
+    const client = new SnapshotClient({
+      schema: dotSchema,
+      observer: {
+        onSnapshotDecoded: (tick, bytes, full) => events.push(`dec ${tick} ${bytes} ${full}`),
+        onRejected: (e) => events.push(`rej ${e.code}`),
+      },
+    });
+    server.capture(1, [{ id: 0, type: 'dot', x: 3, on: false }]);
+    const full = server.encodeFor('a');
+    client.receive(full);
+    client.receive(full);
+    expect(events).toEqual(['enc a 11 true', 'dec 1 11 true', 'rej ERR_SNAPSHOT_STALE']);
+  });
+
   it('validates options', () => {
     expect(() => new SnapshotClient({ schema: dotSchema, bufferSize: 2000 })).toThrow(InvalidOptionError);
     expect(() => new SnapshotClient({} as never)).toThrow(InvalidOptionError);
