@@ -1,21 +1,26 @@
 /**
  * End to end: a real Prometheus scrapes a game server built from the library (UdpTransport,
- * ReliableUdpChannel per client, TickLoop, MetricsCollector, MetricsServer) whose four clients
- * talk to it through a LossyUdpProxy dropping 10% of datagrams each way; every dashboard and rule
+ * ConnectionServer, TickLoop, MetricsCollector, MetricsServer) whose four ConnectionClients talk
+ * to it through a LossyUdpProxy dropping 10% of datagrams each way; every dashboard and rule
  * expression is asked of Prometheus's HTTP API.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard, dashboardExpressions } from '../../monitoring/generator/dashboard.js';
-import { createSeededRandom, systemClock } from '../../src/core/index.js';
+import { createSeededRandom } from '../../src/core/index.js';
 import { alertRules, MetricsCollector, MetricsServer } from '../../src/metrics/index.js';
-import { ReliableUdpChannel } from '../../src/reliability/index.js';
 import { TickLoop } from '../../src/server/index.js';
-import { addressKey, LossyUdpProxy, UdpTransport } from '../../src/transport/index.js';
+import {
+  ConnectionClient,
+  ConnectionServer,
+  LossyUdpProxy,
+  UdpTransport,
+} from '../../src/transport/index.js';
 import { PrometheusProcess } from './prometheus-process.js';
 import { hasPrometheus, hasPromtool, monitoringDir, promtool } from './prometheus-tools.js';
 
 const LOSS = 0.1;
+const PROTOCOL_ID = 0x504f4e47;
 const CLIENTS = 4;
 /** Scrapes (one a second) to collect before asking: enough packets for the loss to settle. */
 const SCRAPES = 15;
@@ -34,39 +39,31 @@ describe.skipIf(!(hasPrometheus && hasPromtool))(
       stops.push(() => metricsServer.close());
       metricsUrl = `http://127.0.0.1:${metricsServer.address.port}/metrics`;
 
-      // The game server: one reliable channel per client address, a 60 Hz tick sending state.
+      // The game server: the connection layer on a UdpTransport, a 60 Hz tick sending state.
       const serverTransport = await UdpTransport.bind({
         host: '127.0.0.1',
         observer: collector.transportObserver,
       });
       stops.push(() => serverTransport.close());
-      const peers = new Map<string, ReliableUdpChannel>();
-      serverTransport.onDatagram((data, from) => {
-        const key = addressKey(from);
-        let channel = peers.get(key);
-        if (!channel) {
-          channel = new ReliableUdpChannel({
-            clock: systemClock,
-            observer: collector.channelObserver,
-            send: (packet) => serverTransport.send(packet, from),
-          });
-          peers.set(key, channel);
-          collector.transportObserver.connectedClients?.(peers.size);
-          collector.tickObserver.activeRooms?.(Math.ceil(peers.size / 2));
-        }
-        channel.receive(data);
+      const server = new ConnectionServer({
+        transport: serverTransport,
+        protocolId: PROTOCOL_ID,
+        channelObserver: collector.channelObserver,
+        observer: collector.transportObserver,
       });
+      stops.push(() => server.close());
       const state = new Uint8Array(96);
       const serverLoop = new TickLoop({
         rate: 60,
         observer: collector.tickObserver,
         onTick: (tick) => {
           state.fill(tick & 0xff);
-          for (const channel of peers.values()) {
-            channel.send(state, 'sequenced');
-            if (tick % 10 === 0) channel.send(state.subarray(0, 24), 'reliable');
-            channel.update();
+          for (const connection of server.connections.values()) {
+            connection.send(state, 'sequenced');
+            if (tick % 10 === 0) connection.send(state.subarray(0, 24), 'reliable');
           }
+          server.update();
+          collector.tickObserver.activeRooms?.(Math.ceil(server.connections.size / 2));
         },
       });
       serverLoop.start();
@@ -80,30 +77,36 @@ describe.skipIf(!(hasPrometheus && hasPromtool))(
       stops.push(() => proxy.close());
 
       // Clients (no collector: they stand for remote processes), sending input at 60 Hz.
-      const clients: ReliableUdpChannel[] = [];
+      const clients: ConnectionClient[] = [];
       for (let i = 0; i < CLIENTS; i++) {
         const transport = await UdpTransport.bind({ host: '127.0.0.1' });
         stops.push(() => transport.close());
-        const channel = new ReliableUdpChannel({
-          clock: systemClock,
-          send: (p) => transport.send(p, proxy.address),
+        const client = new ConnectionClient({
+          transport,
+          server: proxy.address,
+          protocolId: PROTOCOL_ID,
+          random: createSeededRandom(100 + i),
         });
-        transport.onDatagram((data) => channel.receive(data));
-        clients.push(channel);
+        stops.push(() => client.close());
+        clients.push(client);
       }
       const input = new Uint8Array(12);
       const clientLoop = new TickLoop({
         rate: 60,
         onTick: (tick) => {
-          for (const channel of clients) {
-            channel.send(input, 'unreliable');
-            if (tick % 30 === 0) channel.send(input, 'reliable');
-            channel.update();
+          for (const client of clients) {
+            const connection = client.connection;
+            if (connection?.connected) {
+              connection.send(input, 'unreliable');
+              if (tick % 30 === 0) connection.send(input, 'reliable');
+            }
+            client.update();
           }
         },
       });
       clientLoop.start();
       stops.push(() => clientLoop.stop());
+      await Promise.all(clients.map((c) => c.connect()));
 
       prometheus = await PrometheusProcess.start(`127.0.0.1:${metricsServer.address.port}`, [
         join(monitoringDir, 'alerts.yml'),
