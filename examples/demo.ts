@@ -1,0 +1,183 @@
+/**
+ * `npm run demo`: the whole system in one command, on embedded defaults (PGlite, in-memory rooms).
+ *
+ * A match server, two Pong game servers at 60 ticks/s and a crowd of bot players: each bot asks
+ * the match server for an opponent over HTTP, connects to the game server it was given over UDP
+ * (through a lossy proxy, so the netcode has something to do), and plays a match from delta
+ * snapshots. Every server exposes Prometheus metrics. At the end the demo prints the matches and
+ * what the metrics saw, and exits; `DEMO_FOREVER=1` keeps the bots playing until Ctrl-C.
+ *
+ * Environment (all optional): DEMO_PLAYERS (8), DEMO_GAME_SERVERS (2), DEMO_SCORE (points to win,
+ * 3), DEMO_LOSS (packet loss each way through the proxy, 0.05), DEMO_FOREVER, MATCH_PORT (8080),
+ * GAME_PORT (first game server's UDP port, 9000), METRICS_PORT (first game server's metrics port,
+ * 9100; the match server's is METRICS_PORT + 100). A port of 0 picks free ports.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { createCryptoRandom, createSeededRandom } from '../src/core/index.js';
+import {
+  MatchServer,
+  MemoryRoomManager,
+  migrate,
+  pgliteClient,
+  StaticGameServerAllocator,
+} from '../src/matchmaking/index.js';
+import { MetricsCollector, MetricsServer } from '../src/metrics/index.js';
+import { addressKey, LossyUdpProxy, type PeerAddress, UdpTransport } from '../src/transport/index.js';
+import { summarizeMetrics } from './demo-summary.js';
+import { type BotOutcome, playMatch } from './pong-server/bot-player.js';
+import type { PongResult } from './pong-server/pong-room.js';
+import { PongServer } from './pong-server/pong-server.js';
+
+const env = process.env;
+const players = Number(env.DEMO_PLAYERS ?? 8);
+const gameServers = Number(env.DEMO_GAME_SERVERS ?? 2);
+const scoreToWin = Number(env.DEMO_SCORE ?? 3);
+const loss = Number(env.DEMO_LOSS ?? 0.05);
+const forever = env.DEMO_FOREVER === '1';
+const matchPort = Number(env.MATCH_PORT ?? 8080);
+const gamePort = Number(env.GAME_PORT ?? 9000);
+const metricsPort = Number(env.METRICS_PORT ?? 9100);
+const random = createCryptoRandom();
+/** The i-th port after `base`, or 0 (ephemeral) when `base` is 0. */
+const nth = (base: number, i: number) => (base === 0 ? 0 : base + i);
+
+const log = (msg: string) => console.log(`[demo] ${msg}`);
+
+// The match server: PGlite (real Postgres in WASM) and in-memory rooms, shared with the game servers.
+const db = new PGlite();
+const sql = pgliteClient(db);
+await migrate(sql);
+const rooms = new MemoryRoomManager({ random });
+const matchMetrics = new MetricsCollector({ labels: { server_id: 'match-1' } });
+
+// The game servers, each with its own metrics endpoint, as separate processes would have.
+const servers: {
+  server: PongServer;
+  transport: UdpTransport;
+  metrics: MetricsCollector;
+  http: MetricsServer;
+}[] = [];
+const results: PongResult[] = [];
+for (let i = 0; i < gameServers; i++) {
+  const metrics = new MetricsCollector({ labels: { server_id: `pong-${i + 1}` } });
+  const transport = await UdpTransport.bind({
+    host: '127.0.0.1',
+    port: nth(gamePort, i),
+    observer: metrics.transportObserver,
+  });
+  const server = new PongServer({
+    transport,
+    rooms,
+    random,
+    metrics,
+    scoreToWin,
+    onResult: (r) => results.push(r),
+  });
+  const http = new MetricsServer({
+    registry: metrics.registry,
+    host: '127.0.0.1',
+    port: nth(metricsPort, i),
+  });
+  await http.start();
+  server.start();
+  servers.push({ server, transport, metrics, http });
+  log(
+    `game server pong-${i + 1}: UDP 127.0.0.1:${transport.localAddress.port}, metrics http://127.0.0.1:${http.address.port}/metrics`,
+  );
+}
+const matchHttp = new MetricsServer({
+  registry: matchMetrics.registry,
+  host: '127.0.0.1',
+  port: nth(metricsPort, 100),
+});
+await matchHttp.start();
+const matchServer = new MatchServer({
+  db: sql,
+  rooms,
+  allocator: new StaticGameServerAllocator(servers.map((s) => `127.0.0.1:${s.transport.localAddress.port}`)),
+  observer: matchMetrics.matchObserver,
+  random,
+});
+const { port: boundMatchPort } = await matchServer.listen(matchPort, '127.0.0.1');
+const matchUrl = `http://127.0.0.1:${boundMatchPort}`;
+log(`match server: ${matchUrl}/match/request, metrics http://127.0.0.1:${matchHttp.address.port}/metrics`);
+
+// A lossy proxy in front of each game server: real sockets, real loss and jitter.
+const proxies = new Map<string, LossyUdpProxy>();
+for (const { transport } of servers) {
+  const conditions = { lossRate: loss, latencyMs: 20, jitterMs: 5, duplicateRate: loss / 2 };
+  const proxy = await LossyUdpProxy.start({
+    target: transport.localAddress,
+    conditions: { upstream: conditions, downstream: conditions },
+    random: createSeededRandom(transport.localAddress.port),
+  });
+  proxies.set(addressKey(transport.localAddress), proxy);
+}
+const via = (assigned: PeerAddress) => proxies.get(addressKey(assigned))?.address ?? assigned;
+log(`${players} bots, first to ${scoreToWin}, ${Math.round(loss * 100)}% loss each way through the proxy`);
+
+const outcomes: BotOutcome[] = [];
+const failures: string[] = [];
+let stopping = false;
+async function bot(n: number): Promise<void> {
+  const playerId = `bot${String(n).padStart(3, '0')}`;
+  do {
+    try {
+      const outcome = await playMatch({
+        matchServerUrl: matchUrl,
+        playerId,
+        rating: 1500 + Math.round((random.next() - 0.5) * 80),
+        skill: 0.2 + random.next() * 0.4,
+        random,
+        via,
+      });
+      outcomes.push(outcome);
+      if (outcome.won) log(`${playerId} beat ${outcome.assignment.opponent_id} ${outcome.score.join(':')}`);
+    } catch (err) {
+      failures.push(`${playerId}: ${(err as Error).message}`);
+    }
+  } while (forever && !stopping);
+}
+
+process.once('SIGINT', () => {
+  stopping = true;
+  log('stopping after the current matches');
+});
+await Promise.all(Array.from({ length: players }, (_, i) => bot(i + 1)));
+
+console.log('\nMatches');
+console.table(
+  results.map((r) => ({
+    room: r.roomId,
+    winner: r.winnerId ?? '-',
+    score: `${r.score1}:${r.score2}`,
+    ticks: r.ticks,
+    seconds: (r.ticks / 60).toFixed(1),
+    ending: r.ending,
+  })),
+);
+console.log('\nPlayers');
+console.table(
+  outcomes.map((o) => ({
+    player: o.playerId,
+    opponent: o.assignment.opponent_id,
+    server: o.assignment.game_server,
+    won: o.won,
+    snapshots: o.snapshotsDecoded,
+    'rtt ms': o.rttMs.toFixed(1),
+  })),
+);
+console.log('\nWhat Prometheus sees');
+console.table(await summarizeMetrics([...servers.map((s) => s.metrics), matchMetrics]));
+if (failures.length > 0) console.log(`\nFailures:\n${failures.join('\n')}`);
+
+for (const proxy of proxies.values()) await proxy.close();
+for (const s of servers) {
+  s.server.stop();
+  await s.transport.close();
+  await s.http.close();
+}
+await matchServer.close();
+await matchHttp.close();
+await db.close();
+process.exitCode = failures.length === 0 && results.length > 0 ? 0 : 1;
