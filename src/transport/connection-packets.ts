@@ -1,6 +1,6 @@
 /**
  * The connection layer's wire format (docs/connection.md): a prefix byte (wire version in the high
- * nibble, packet type in the low nibble) and a fixed layout per type, all integers big-endian.
+ * nibble, packet type in the low nibble) and a fixed layout per type, all integers little-endian (as in the channel's `docs/protocol.md`).
  * Every `read*` function takes untrusted bytes and returns `undefined` for anything malformed; none
  * of them throws or allocates more than the packet's own size.
  *
@@ -120,8 +120,8 @@ export function writeConnectRequest(
   const out = new Uint8Array(HANDSHAKE_PACKET_SIZE);
   const v = view(out);
   out[0] = prefixByte(ConnectionPacketType.ConnectRequest);
-  v.setUint32(1, protocolId);
-  v.setUint16(5, protocolVersion);
+  v.setUint32(1, protocolId, true);
+  v.setUint16(5, protocolVersion, true);
   out.set(nonce, 7);
   return out;
 }
@@ -132,8 +132,8 @@ export function readConnectRequest(data: Uint8Array): ConnectRequest | undefined
     return undefined;
   const v = view(data);
   return {
-    protocolId: v.getUint32(1),
-    protocolVersion: v.getUint16(5),
+    protocolId: v.getUint32(1, true),
+    protocolVersion: v.getUint16(5, true),
     nonce: data.subarray(7, 7 + NONCE_BYTES),
   };
 }
@@ -143,7 +143,7 @@ export function writeChallenge(nonce: Uint8Array, cookie: Cookie): Uint8Array {
   const out = new Uint8Array(CHALLENGE_SIZE);
   out[0] = prefixByte(ConnectionPacketType.Challenge);
   out.set(nonce, 1);
-  view(out).setFloat64(1 + NONCE_BYTES, cookie.issuedAt);
+  view(out).setFloat64(1 + NONCE_BYTES, cookie.issuedAt, true);
   out.set(cookie.mac, 1 + NONCE_BYTES + 8);
   return out;
 }
@@ -152,7 +152,7 @@ export function writeChallenge(nonce: Uint8Array, cookie: Cookie): Uint8Array {
 export function readChallenge(data: Uint8Array): { nonce: Uint8Array; cookie: Cookie } | undefined {
   if (data.length !== CHALLENGE_SIZE || data[0] !== prefixByte(ConnectionPacketType.Challenge))
     return undefined;
-  const issuedAt = view(data).getFloat64(1 + NONCE_BYTES);
+  const issuedAt = view(data).getFloat64(1 + NONCE_BYTES, true);
   if (!Number.isFinite(issuedAt)) return undefined;
   return {
     nonce: data.subarray(1, 1 + NONCE_BYTES),
@@ -171,12 +171,12 @@ export function writeChallengeResponse(
   const out = new Uint8Array(HANDSHAKE_PACKET_SIZE);
   const v = view(out);
   out[0] = prefixByte(ConnectionPacketType.ChallengeResponse);
-  v.setUint32(1, protocolId);
-  v.setUint16(5, protocolVersion);
+  v.setUint32(1, protocolId, true);
+  v.setUint16(5, protocolVersion, true);
   out.set(nonce, 7);
-  v.setFloat64(7 + NONCE_BYTES, cookie.issuedAt);
+  v.setFloat64(7 + NONCE_BYTES, cookie.issuedAt, true);
   out.set(cookie.mac, 7 + NONCE_BYTES + 8);
-  v.setUint16(RESPONSE_TOKEN_OFFSET, token.length);
+  v.setUint16(RESPONSE_TOKEN_OFFSET, token.length, true);
   out.set(token, RESPONSE_TOKEN_OFFSET + 2);
   return out;
 }
@@ -186,13 +186,13 @@ export function readChallengeResponse(data: Uint8Array): ChallengeResponse | und
   if (data.length !== HANDSHAKE_PACKET_SIZE || data[0] !== prefixByte(ConnectionPacketType.ChallengeResponse))
     return undefined;
   const v = view(data);
-  const issuedAt = v.getFloat64(7 + NONCE_BYTES);
-  const tokenLength = v.getUint16(RESPONSE_TOKEN_OFFSET);
+  const issuedAt = v.getFloat64(7 + NONCE_BYTES, true);
+  const tokenLength = v.getUint16(RESPONSE_TOKEN_OFFSET, true);
   if (!Number.isFinite(issuedAt) || tokenLength > MAX_CONNECT_TOKEN_BYTES) return undefined;
   const tokenStart = RESPONSE_TOKEN_OFFSET + 2;
   return {
-    protocolId: v.getUint32(1),
-    protocolVersion: v.getUint16(5),
+    protocolId: v.getUint32(1, true),
+    protocolVersion: v.getUint16(5, true),
     nonce: data.subarray(7, 7 + NONCE_BYTES),
     cookie: { issuedAt, mac: data.subarray(7 + NONCE_BYTES + 8, 7 + NONCE_BYTES + COOKIE_BYTES) },
     token: data.subarray(tokenStart, tokenStart + tokenLength),
@@ -204,7 +204,7 @@ export function writeAccepted(nonce: Uint8Array, clientId: number): Uint8Array {
   const out = new Uint8Array(ACCEPTED_SIZE);
   out[0] = prefixByte(ConnectionPacketType.Accepted);
   out.set(nonce, 1);
-  view(out).setUint32(1 + NONCE_BYTES, clientId);
+  view(out).setUint32(1 + NONCE_BYTES, clientId, true);
   return out;
 }
 
@@ -212,7 +212,7 @@ export function writeAccepted(nonce: Uint8Array, clientId: number): Uint8Array {
 export function readAccepted(data: Uint8Array): { nonce: Uint8Array; clientId: number } | undefined {
   if (data.length !== ACCEPTED_SIZE || data[0] !== prefixByte(ConnectionPacketType.Accepted))
     return undefined;
-  return { nonce: data.subarray(1, 1 + NONCE_BYTES), clientId: view(data).getUint32(1 + NONCE_BYTES) };
+  return { nonce: data.subarray(1, 1 + NONCE_BYTES), clientId: view(data).getUint32(1 + NONCE_BYTES, true) };
 }
 
 /** @internal */
