@@ -16,12 +16,12 @@ import {
   readEntries,
   writeEntry,
 } from './message-codec.js';
+import { PacketAcks } from './packet-acks.js';
 import { type PacketHeader, PacketType, readPacketHeader, writePacketHeader } from './packet-header.js';
 import { ReliableReceiveBuffer, type UnitCheck } from './reliable-receive-buffer.js';
 import { ReliableSendBuffer } from './reliable-send-buffer.js';
 import { RttEstimator } from './rtt-estimator.js';
-import { sequenceGreaterThan, sequenceLessThan } from './sequence.js';
-import { SequenceBuffer } from './sequence-buffer.js';
+import { sequenceGreaterThan } from './sequence.js';
 
 /**
  * Sizes of a channel's internal structures against their fixed caps.
@@ -47,23 +47,8 @@ export interface ReliableUdpChannelEvents {
   timeout: [];
 }
 
-const PENDING = 0;
-const ACKED = 1;
-const LOST = 2;
-
-/** A sent data packet: when, its fate, and the reliable units (id * 65536 + fragment) it carried. */
-interface SentPacket {
-  sentAt: number;
-  state: number;
-  units: number[];
-}
-
 /** Send an ack-only packet from `receive()` once this many data packets await an ack. */
 const ACK_EVERY_PACKETS = 16;
-/** Late arrivals remembered between two updates (beyond this they are resent instead). */
-const MAX_LATE_ACKS = 64;
-/** Weight of each resolved packet in the loss estimate (exponential moving average). */
-const LOSS_SMOOTHING = 0.1;
 
 /**
  * A reliability layer over an unreliable datagram link, in pure logic: it is handed a `send`
@@ -94,17 +79,10 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
   private readonly opts: ResolvedChannelOptions;
   private readonly stats = createChannelCounters();
   private readonly rtt: RttEstimator;
-  private loss = 0;
   private timedOut = false;
-
-  private sequence = 0;
-  private sentAny = false;
-  private readonly sentPackets: SequenceBuffer<SentPacket>;
-  /** Received data packets: true = acknowledge, false = seen but some reliable data was skipped. */
-  private readonly receivedPackets: SequenceBuffer<boolean>;
-  private lossCursor = 0;
+  private readonly packets: PacketAcks;
   private acksOwed = 0;
-  private readonly lateAcks: number[] = [];
+  private sentThisUpdate = false;
 
   private readonly sendBuffer: ReliableSendBuffer;
   private readonly receiveBuffer: ReliableReceiveBuffer;
@@ -130,9 +108,10 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     this.clock = options.clock;
     this.observer = options.observer;
     this.rtt = new RttEstimator(this.opts.initialRtoMs, this.opts.minRtoMs, this.opts.maxRtoMs);
-    this.sentPackets = new SequenceBuffer(this.opts.packetBufferSize);
-    this.receivedPackets = new SequenceBuffer(this.opts.packetBufferSize);
     this.sendBuffer = new ReliableSendBuffer(this.opts.sendQueueSize);
+    this.packets = new PacketAcks(this.opts.packetBufferSize, this.stats, this.rtt, this.observer, (unit) =>
+      this.sendBuffer.ack(Math.floor(unit / 65536), unit % 65536),
+    );
     this.receiveBuffer = new ReliableReceiveBuffer(
       this.opts.windowSize,
       this.opts.maxMessageSize,
@@ -158,7 +137,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
 
   /** Estimated fraction of data packets lost, 0..1 (moving average over resolved packets). */
   get packetLoss(): number {
-    return this.loss;
+    return this.packets.loss;
   }
 
   /** Whether the give-up limit was hit; the channel no longer sends. */
@@ -237,7 +216,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     if (this.timedOut) return;
     this.sentThisUpdate = false;
     const now = this.clock.now();
-    const acks = this.receivedPackets.ackBits();
+    const acks = this.packets.acks();
     this.ack = acks.ack;
     this.ackBits = acks.ackBits;
     for (const m of this.unreliableQueue) this.addEntry(m.kind, m.payload, m.id, 0, 0, -1);
@@ -277,7 +256,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     }
     this.flush(now);
     if (!this.sentThisUpdate && this.acksOwed > 0) this.sendAck();
-    this.sendLateAcks();
+    for (const base of this.packets.takeLateAcks()) this.sendAck(base);
   }
 
   /**
@@ -288,7 +267,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
   receive(packet: Uint8Array): void {
     const h = this.header;
     const headerLength = readPacketHeader(packet, h);
-    if (headerLength < 0 || !this.ackIsPlausible(h.ack, h.ackBits)) {
+    if (headerLength < 0 || !this.packets.isPlausible(h.ack, h.ackBits)) {
       this.dropMalformed();
       return;
     }
@@ -298,7 +277,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
         return;
       }
       this.accept(packet.length);
-      this.processAcks(h.ack, h.ackBits);
+      this.packets.process(h.ack, h.ackBits, this.clock.now());
       return;
     }
     const count = readEntries(packet, headerLength, this.entries);
@@ -306,12 +285,13 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       this.dropMalformed();
       return;
     }
-    if (this.receivedPackets.isStale(h.sequence)) {
+    const status = this.packets.classify(h.sequence);
+    if (status === 'stale') {
       this.stats.stalePacketsDropped++;
       this.observer?.packetDropped?.('stale');
       return;
     }
-    if (this.receivedPackets.exists(h.sequence)) {
+    if (status === 'duplicate') {
       this.stats.duplicatePacketsDropped++;
       this.observer?.duplicateDropped?.();
       this.oweAck();
@@ -340,14 +320,9 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       }
     }
     if (!complete) this.stats.receiveBufferOverflows++;
-    // A packet that arrives more than 31 behind the newest is outside every ack we would send
-    // next: remember it and acknowledge its stretch separately, so it is not resent for nothing.
-    const newest = (this.receivedPackets.sequence - 1) & 0xffff;
-    if (sequenceLessThan(h.sequence, (newest - 31) & 0xffff) && this.lateAcks.length < MAX_LATE_ACKS)
-      this.lateAcks.push(h.sequence);
-    this.receivedPackets.insert(h.sequence, complete);
+    this.packets.recordReceived(h.sequence, complete);
     this.accept(packet.length);
-    this.processAcks(h.ack, h.ackBits);
+    this.packets.process(h.ack, h.ackBits, this.clock.now());
     const deliveries: [Uint8Array, MessageKind][] = [];
     for (let i = 0; i < count; i++) {
       const e = this.entries[i]!;
@@ -391,13 +366,11 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       receiveWindowSlots: this.receiveBuffer.occupied(),
       receiveWindowCapacity: this.opts.windowSize,
       receiveBufferedBytes: this.receiveBuffer.bufferedBytes,
-      sentPacketsTracked: this.sentPackets.occupied(),
-      receivedPacketsTracked: this.receivedPackets.occupied(),
+      sentPacketsTracked: this.packets.sent.occupied(),
+      receivedPacketsTracked: this.packets.received.occupied(),
       packetBufferCapacity: this.opts.packetBufferSize,
     };
   }
-
-  private sentThisUpdate = false;
 
   /** Adds an entry to the packet being built, sending the current one first if it is full. */
   private addEntry(
@@ -415,7 +388,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
         this.out,
         0,
         PacketType.Data,
-        this.sequence,
+        this.packets.sequence,
         this.ack,
         this.ackBits,
       );
@@ -428,15 +401,8 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
   /** Sends the packet being built, if any; returns whether one was sent. */
   private flush(now: number): boolean {
     if (this.pos === 0) return false;
-    const sequence = this.sequence;
-    const evicted = this.sentPackets.atSlot(sequence);
-    if (evicted?.state === PENDING) this.markLost(evicted);
-    const floor = (sequence - this.opts.packetBufferSize + 1) & 0xffff;
-    if (this.sentAny && sequenceLessThan(this.lossCursor, floor)) this.lossCursor = floor;
-    this.sentPackets.insert(sequence, { sentAt: now, state: PENDING, units: this.units });
+    this.packets.recordSent(now, this.units);
     this.units = [];
-    this.sequence = (sequence + 1) & 0xffff;
-    this.sentAny = true;
     const bytes = this.out.slice(0, this.pos);
     this.stats.headerBytesSent += this.headerBytes;
     this.pos = 0;
@@ -445,24 +411,8 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     return true;
   }
 
-  /** Ack-only packets for late arrivals, one per stretch of 32 sequences. */
-  private sendLateAcks(): void {
-    const late = this.lateAcks;
-    if (late.length === 0) return;
-    let covered = -1;
-    for (let i = late.length - 1; i >= 0; i--) {
-      const s = late[i]!;
-      if (covered >= 0 && !sequenceGreaterThan(s, covered) && !sequenceLessThan(s, (covered - 31) & 0xffff))
-        continue;
-      if (this.receivedPackets.isStale(s)) continue;
-      this.sendAck(s);
-      covered = s;
-    }
-    late.length = 0;
-  }
-
   private sendAck(base?: number): void {
-    const acks = this.receivedPackets.ackBits(base);
+    const acks = this.packets.acks(base);
     const n = writePacketHeader(this.out, 0, PacketType.Ack, 0, acks.ack, acks.ackBits);
     this.stats.ackPacketsSent++;
     this.stats.headerBytesSent += n;
@@ -492,53 +442,6 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
   private dropMalformed(): void {
     this.stats.malformedPacketsDropped++;
     this.observer?.packetDropped?.('malformed');
-  }
-
-  /** An ack field may only acknowledge packets this channel has sent. */
-  private ackIsPlausible(ack: number, ackBits: number): boolean {
-    if (ackBits === 0) return true;
-    if (!this.sentAny) return false;
-    return !sequenceGreaterThan(ack, (this.sequence - 1) & 0xffff);
-  }
-
-  private processAcks(ack: number, ackBits: number): void {
-    if (ackBits === 0) return;
-    const now = this.clock.now();
-    for (let i = 0; i < 32; i++) {
-      if ((ackBits & (1 << i)) === 0) continue;
-      const p = this.sentPackets.find((ack - i) & 0xffff);
-      if (!p || p.state === ACKED) continue;
-      if (p.state === PENDING) {
-        this.stats.packetsAcked++;
-        this.loss += (0 - this.loss) * LOSS_SMOOTHING;
-        if (i === 0) {
-          // Only the newest acked packet times the round trip; older bits may be late by design.
-          const sample = now - p.sentAt;
-          this.rtt.sample(sample);
-          this.observer?.rttSample?.(sample / 1000);
-        }
-      }
-      if (p.state === LOST) {
-        this.stats.packetsAckedLate++;
-        this.loss += (0 - this.loss) * LOSS_SMOOTHING;
-      }
-      p.state = ACKED;
-      for (const unit of p.units) this.sendBuffer.ack(Math.floor(unit / 65536), unit % 65536);
-    }
-    // Packets more than 31 behind the newest ack can no longer be acknowledged: they are lost.
-    const limit = (ack - 31) & 0xffff;
-    while (sequenceLessThan(this.lossCursor, limit) && sequenceLessThan(this.lossCursor, this.sequence)) {
-      const p = this.sentPackets.find(this.lossCursor);
-      if (p?.state === PENDING) this.markLost(p);
-      this.lossCursor = (this.lossCursor + 1) & 0xffff;
-    }
-  }
-
-  private markLost(p: SentPacket): void {
-    p.state = LOST;
-    this.stats.packetsLost++;
-    this.loss += (1 - this.loss) * LOSS_SMOOTHING;
-    this.observer?.packetLost?.();
   }
 
   private giveUp(): void {
