@@ -17,8 +17,8 @@ interface SentPacket {
 
 /** Late arrivals remembered between two updates (beyond this they are resent instead). */
 const MAX_LATE_ACKS = 64;
-/** Weight of each resolved packet in the loss estimate (exponential moving average). */
-const LOSS_SMOOTHING = 0.1;
+/** Weight of each settled packet in the loss estimate (exponential moving average). */
+const LOSS_SMOOTHING = 0.05;
 
 /**
  * Packet-level reliability, as in reliable.c's endpoint: outgoing sequence numbers, the sent and
@@ -30,13 +30,14 @@ const LOSS_SMOOTHING = 0.1;
 export class PacketAcks {
   /** Next outgoing sequence (16-bit). */
   sequence = 0;
-  /** Loss estimate 0..1. */
+  /** Loss estimate 0..1 (see {@link PacketAcks.settle}). */
   loss = 0;
   readonly sent: SequenceBuffer<SentPacket>;
   /** Received data packets: true = acknowledge, false = seen but some reliable data was skipped. */
   readonly received: SequenceBuffer<boolean>;
   private sentAny = false;
   private lossCursor = 0;
+  private settleCursor = 0;
   private readonly late: number[] = [];
 
   constructor(
@@ -128,7 +129,6 @@ export class PacketAcks {
       } else {
         this.stats.packetsAckedLate++;
       }
-      this.loss += (0 - this.loss) * LOSS_SMOOTHING;
       p.state = ACKED;
       for (const unit of p.units) this.onUnitAcked(unit);
     }
@@ -141,10 +141,25 @@ export class PacketAcks {
     }
   }
 
+  /**
+   * Feeds the loss estimate with the final fate of every packet sent at least `age` ms ago
+   * (acked, late or not, versus never acked). Counting lost only once late acks can no longer
+   * arrive keeps the estimate close to the real loss even under heavy reordering.
+   */
+  settle(now: number, age: number): void {
+    while (this.settleCursor !== this.sequence) {
+      const p = this.sent.find(this.settleCursor);
+      if (p) {
+        if (now - p.sentAt < age) return;
+        this.loss += ((p.state === ACKED ? 0 : 1) - this.loss) * LOSS_SMOOTHING;
+      }
+      this.settleCursor = (this.settleCursor + 1) & 0xffff;
+    }
+  }
+
   private markLost(p: SentPacket): void {
     p.state = LOST;
     this.stats.packetsLost++;
-    this.loss += (1 - this.loss) * LOSS_SMOOTHING;
     this.observer?.packetLost?.();
   }
 }

@@ -135,7 +135,10 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     return this.rtt.rto;
   }
 
-  /** Estimated fraction of data packets lost, 0..1 (moving average over resolved packets). */
+  /**
+   * Estimated fraction of data packets lost, 0..1: a moving average over packets sent at least
+   * two RTOs ago, by whether they were ever acknowledged.
+   */
   get packetLoss(): number {
     return this.packets.loss;
   }
@@ -257,6 +260,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     this.flush(now);
     if (!this.sentThisUpdate && this.acksOwed > 0) this.sendAck();
     for (const base of this.packets.takeLateAcks()) this.sendAck(base);
+    this.packets.settle(now, 2 * this.rtt.rto);
   }
 
   /**
