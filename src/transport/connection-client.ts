@@ -99,6 +99,8 @@ export interface ConnectionClientCounters {
   dropped: Record<DropReason, number>;
   /** Handshake packets sent (first sends and retries). */
   handshakePacketsSent: number;
+  /** Well-formed handshake packets with our nonce that arrived late or twice (ignored). */
+  handshakesIgnored: number;
   /** Sends that failed in the transport (logged). */
   sendErrors: number;
 }
@@ -194,6 +196,7 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
       packetsSent: 0,
       dropped: { oversized: 0, malformed: 0, rate_limited: 0, blocked: 0, unauthenticated: 0 },
       handshakePacketsSent: 0,
+      handshakesIgnored: 0,
       sendErrors: 0,
     };
     this.counters = this.stats;
@@ -279,114 +282,68 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
       this.drop('unauthenticated');
       return;
     }
-    const type = readPacketType(data);
-    if (type === undefined) {
-      this.drop('malformed');
-      return;
-    }
-    if (this.current === 'connected' && this.conn !== undefined) {
-      this.receiveConnected(this.conn, data);
-      return;
-    }
-    switch (type) {
+    const connection = this.conn;
+    switch (readPacketType(data)) {
       case ConnectionPacketType.Challenge: {
         const challenge = readChallenge(data);
-        if (challenge === undefined) {
-          this.drop('malformed');
-          return;
-        }
-        if (this.current !== 'requesting' || !sameNonce(challenge.nonce, this.nonce)) {
-          this.drop('unauthenticated');
-          return;
-        }
-        this.current = 'responding';
-        this.sendHandshake(this.responsePacket(challenge.cookie));
+        if (this.checkHandshakePacket(challenge) && this.current === 'requesting') {
+          this.current = 'responding';
+          this.sendHandshake(this.responsePacket(challenge!.cookie));
+        } else if (challenge !== undefined) this.ignoreHandshake(challenge.nonce);
         return;
       }
       case ConnectionPacketType.Accepted: {
         const accepted = readAccepted(data);
-        if (accepted === undefined) {
-          this.drop('malformed');
-          return;
-        }
-        if (this.current !== 'responding' || !sameNonce(accepted.nonce, this.nonce)) {
-          this.drop('unauthenticated');
-          return;
-        }
-        this.establish(accepted.clientId);
+        if (this.checkHandshakePacket(accepted) && this.current === 'responding')
+          this.establish(accepted!.clientId);
+        else if (accepted !== undefined) this.ignoreHandshake(accepted.nonce);
         return;
       }
       case ConnectionPacketType.Denied: {
         const denied = readDenied(data);
-        if (denied === undefined) {
-          this.drop('malformed');
-          return;
-        }
         const handshaking = this.current === 'requesting' || this.current === 'responding';
-        if (!handshaking || !sameNonce(denied.nonce, this.nonce)) {
-          this.drop('unauthenticated');
-          return;
-        }
-        this.fail(DENY_REASONS[denied.reason]!);
+        if (this.checkHandshakePacket(denied) && handshaking) this.fail(DENY_REASONS[denied!.reason]!);
+        else if (denied !== undefined) this.ignoreHandshake(denied.nonce);
         return;
       }
-      case ConnectionPacketType.Payload:
-      case ConnectionPacketType.KeepAlive:
-      case ConnectionPacketType.Disconnect: {
-        this.drop('unauthenticated');
-        return;
-      }
-      default: {
-        this.drop('malformed');
-        return;
-      }
-    }
-  }
-
-  private receiveConnected(connection: Connection, data: Uint8Array): void {
-    switch (readPacketType(data)) {
       case ConnectionPacketType.Payload: {
         const packet = readPayload(data);
-        if (packet === undefined) {
-          this.drop('malformed');
-          return;
-        }
-        connection.receivePayload(packet);
+        if (packet === undefined) this.drop('malformed');
+        else if (connection === undefined) this.drop('unauthenticated');
+        else connection.receivePayload(packet);
         return;
       }
       case ConnectionPacketType.KeepAlive:
-        if (!isKeepAlive(data)) {
-          this.drop('malformed');
-          return;
-        }
-        connection.touch();
+        if (!isKeepAlive(data)) this.drop('malformed');
+        else if (connection === undefined) this.drop('unauthenticated');
+        else connection.touch();
         return;
       case ConnectionPacketType.Disconnect: {
         const packet = readDisconnect(data);
-        if (packet === undefined) {
-          this.drop('malformed');
-          return;
-        }
-        if (!sameNonce(packet.nonce, connection.nonce)) {
+        if (packet === undefined) this.drop('malformed');
+        else if (connection === undefined || !sameNonce(packet.nonce, connection.nonce))
           this.drop('unauthenticated');
-          return;
-        }
-        connection.close('remote', false);
+        else connection.close('remote', false);
         return;
       }
-      case ConnectionPacketType.Accepted:
-        // A repeated Accepted (our response was resent): harmless once it parses.
-        if (readAccepted(data) === undefined) {
-          this.drop('malformed');
-          return;
-        }
-        connection.touch();
-        return;
-      default: {
-        this.drop('malformed');
-        return;
-      }
+      default:
+        this.drop('malformed'); // unknown type, other version, or a client-to-server type
     }
+  }
+
+  /** Counts a handshake packet that failed to parse or carries another nonce; true if it is ours. */
+  private checkHandshakePacket(packet: { nonce: Uint8Array } | undefined): boolean {
+    if (packet === undefined) {
+      this.drop('malformed');
+      return false;
+    }
+    return sameNonce(packet.nonce, this.nonce);
+  }
+
+  /** A well-formed handshake packet that does not fit the current state (late, duplicated, foreign). */
+  private ignoreHandshake(nonce: Uint8Array): void {
+    if (sameNonce(nonce, this.nonce)) this.stats.handshakesIgnored++;
+    else this.drop('unauthenticated');
   }
 
   private responsePacket(cookie: Cookie): Uint8Array {

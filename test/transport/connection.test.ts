@@ -10,17 +10,17 @@ import { createWorld, fakeTransport, PROTOCOL_ID, SERVER_ADDRESS } from './conne
 
 describe('connection handshake', () => {
   it('connects with exact handshake bytes: 300 in, 33 out; 300 in, 13 out', async () => {
-    const world = createWorld();
-    const connected: Connection[] = [];
     const counts: number[] = [];
+    const world = createWorld({ observer: { connectedClients: (n) => counts.push(n) } });
+    const connected: Connection[] = [];
     world.server.on('connect', (c) => connected.push(c));
     const client = world.client();
-    const observed = createWorld({ observer: { connectedClients: (n) => counts.push(n) } }); // second world: observer
     const promise = client.connect();
     expect(client.state).toBe('requesting');
     world.run(() => client.state === 'connected');
     const connection = await promise;
     expect(connection.id).toBe(1);
+    expect(client.connection).toBe(connection);
     expect(connected).toHaveLength(1);
     expect(connected[0]!.id).toBe(1);
     expect(connected[0]!.peer).toEqual({ address: '10.0.0.2', port: 50000 });
@@ -32,11 +32,10 @@ describe('connection handshake', () => {
     expect(world.server.counters.accepted).toBe(1);
     expect(client.counters.handshakePacketsSent).toBe(2);
     expect(world.server.trackedAddresses).toBe(0); // handshake state is released on accept
-
-    const oc = observed.client();
-    void oc.connect();
-    observed.run(() => oc.state === 'connected');
     expect(counts).toEqual([1]);
+    client.close();
+    world.step();
+    expect(counts).toEqual([1, 0]);
   });
 
   it('repeats a lost Accepted when the client resends its response', async () => {
