@@ -72,7 +72,10 @@ export interface ConnectionServerOptions extends ConnectionTimings {
   channel?: ConnectionChannelOptions;
   /** Receives every connection's channel stats. */
   channelObserver?: ChannelObserver;
-  /** Receives datagram counts, drops and the connected-client count. */
+  /**
+   * Receives drops and the connected-client count. Datagram and byte counts come from the
+   * transport (pass the same observer to `UdpTransport.bind`), so nothing is counted twice.
+   */
   observer?: TransportObserver;
   /** Where unexpected failures (a validator throwing, a send failing) are logged. */
   logger?: Logger;
