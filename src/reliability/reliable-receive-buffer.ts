@@ -9,7 +9,15 @@ interface IncomingMessage {
   /** Fragments received so far (sparse: never sized by the claimed count). */
   fragments: Map<number, Uint8Array> | undefined;
   bytes: number;
+  /** Arrays held for it (1 when whole, one per fragment while gathering). */
+  pieces: number;
 }
+
+/**
+ * Bytes charged per held array on top of its payload, so a flood of tiny fragments cannot hold
+ * far more memory than the cap says.
+ */
+export const PIECE_OVERHEAD = 64;
 
 /** What a reliable entry would do to the receive buffer. @internal */
 export type UnitCheck = 'new' | 'duplicate' | 'overflow' | 'malformed';
@@ -17,7 +25,7 @@ export type UnitCheck = 'new' | 'duplicate' | 'overflow' | 'malformed';
 /**
  * The reliable receive window: a fixed ring of `size` slots indexed by full message id, from the
  * next id to deliver (`expected`). Messages that arrive early wait here; duplicates are detected
- * by slot lookup, never by scanning. Buffered bytes are capped (`maxBufferedBytes`), except for
+ * by slot lookup, never by scanning. Buffered bytes (plus a fixed overhead per held array) are capped (`maxBufferedBytes`), except for
  * the message that is next in order, so a peer can never make it hold more than the cap plus one
  * message.
  * @internal
@@ -27,6 +35,8 @@ export class ReliableReceiveBuffer {
   expected = 0;
   /** Bytes held in the ring. */
   bufferedBytes = 0;
+  /** Arrays held in the ring. */
+  pieces = 0;
   private readonly ids: Float64Array;
   private readonly slots: (IncomingMessage | undefined)[];
 
@@ -53,7 +63,7 @@ export class ReliableReceiveBuffer {
 
   /**
    * Classifies a reliable entry without changing anything. `pendingBytes` is what earlier
-   * entries of the same packet would add; the message `nextInOrder` (by default the expected
+   * entries of the same packet would add (payload plus {@link PIECE_OVERHEAD} each); the message `nextInOrder` (by default the expected
    * one, or later when earlier entries of the packet complete the gap) is exempt from the cap.
    */
   check(e: Entry, pendingBytes: number, nextInOrder = this.expected): UnitCheck {
@@ -75,7 +85,8 @@ export class ReliableReceiveBuffer {
         return 'malformed';
       }
     }
-    if (id !== nextInOrder && this.bufferedBytes + pendingBytes + length > this.maxBufferedBytes)
+    const held = this.bufferedBytes + this.pieces * PIECE_OVERHEAD;
+    if (id !== nextInOrder && held + pendingBytes + length + PIECE_OVERHEAD > this.maxBufferedBytes)
       return 'overflow';
     return 'new';
   }
@@ -94,12 +105,25 @@ export class ReliableReceiveBuffer {
     if (e.kind === EntryKind.Reliable) {
       if (slot) return false;
       this.ids[index] = id;
-      this.slots[index] = { fragmentCount: 1, payload: bytes, fragments: undefined, bytes: bytes.length };
+      this.slots[index] = {
+        fragmentCount: 1,
+        payload: bytes,
+        fragments: undefined,
+        bytes: bytes.length,
+        pieces: 1,
+      };
       this.bufferedBytes += bytes.length;
+      this.pieces++;
       return true;
     }
     if (!slot) {
-      slot = { fragmentCount: e.fragmentCount, payload: undefined, fragments: new Map(), bytes: 0 };
+      slot = {
+        fragmentCount: e.fragmentCount,
+        payload: undefined,
+        fragments: new Map(),
+        bytes: 0,
+        pieces: 0,
+      };
       this.ids[index] = id;
       this.slots[index] = slot;
     }
@@ -108,7 +132,9 @@ export class ReliableReceiveBuffer {
     if (slot.bytes + bytes.length > this.maxMessageSize) return false;
     slot.fragments.set(e.fragmentIndex, bytes);
     slot.bytes += bytes.length;
+    slot.pieces++;
     this.bufferedBytes += bytes.length;
+    this.pieces++;
     if (slot.fragments.size === slot.fragmentCount) {
       const whole = new Uint8Array(slot.bytes);
       let p = 0;
@@ -119,6 +145,8 @@ export class ReliableReceiveBuffer {
       }
       slot.payload = whole;
       slot.fragments = undefined;
+      this.pieces -= slot.pieces - 1;
+      slot.pieces = 1;
     }
     return true;
   }
@@ -131,6 +159,7 @@ export class ReliableReceiveBuffer {
     this.slots[index] = undefined;
     this.ids[index] = -1;
     this.bufferedBytes -= slot.bytes;
+    this.pieces -= slot.pieces;
     this.expected++;
     return slot.payload;
   }

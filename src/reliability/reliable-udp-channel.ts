@@ -18,7 +18,7 @@ import {
 } from './message-codec.js';
 import { PacketAcks } from './packet-acks.js';
 import { type PacketHeader, PacketType, readPacketHeader, writePacketHeader } from './packet-header.js';
-import { ReliableReceiveBuffer, type UnitCheck } from './reliable-receive-buffer.js';
+import { PIECE_OVERHEAD, ReliableReceiveBuffer, type UnitCheck } from './reliable-receive-buffer.js';
 import { ReliableSendBuffer } from './reliable-send-buffer.js';
 import { RttEstimator } from './rtt-estimator.js';
 import { sequenceGreaterThan } from './sequence.js';
@@ -34,6 +34,7 @@ export interface ChannelBufferUsage {
   receiveWindowSlots: number;
   receiveWindowCapacity: number;
   receiveBufferedBytes: number;
+  receiveBufferedPieces: number;
   sentPacketsTracked: number;
   receivedPacketsTracked: number;
   packetBufferCapacity: number;
@@ -319,7 +320,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       }
       if (verdict === 'overflow') complete = false;
       if (verdict === 'new') {
-        pending += e.end - e.start;
+        pending += e.end - e.start + PIECE_OVERHEAD;
         if (e.kind === EntryKind.Reliable && this.receiveBuffer.resolve(e.id) === nextInOrder) nextInOrder++;
       }
     }
@@ -370,6 +371,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       receiveWindowSlots: this.receiveBuffer.occupied(),
       receiveWindowCapacity: this.opts.windowSize,
       receiveBufferedBytes: this.receiveBuffer.bufferedBytes,
+      receiveBufferedPieces: this.receiveBuffer.pieces,
       sentPacketsTracked: this.packets.sent.occupied(),
       receivedPacketsTracked: this.packets.received.occupied(),
       packetBufferCapacity: this.opts.packetBufferSize,

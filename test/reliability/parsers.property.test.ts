@@ -210,4 +210,35 @@ describe('parsers of untrusted bytes (property tests)', () => {
     expect(ch.counters.packetsReceived).toBe(1);
     expect(ch.bufferUsage().receiveBufferedBytes).toBe(10);
   });
+
+  it('a flood of 1-byte fragments holds no more than the receive cap, overhead included', () => {
+    const clock = new ManualClock();
+    const ch = new ReliableUdpChannel({
+      clock,
+      send: () => {},
+      maxReceiveBufferBytes: 4096,
+      windowSize: 1024,
+    });
+    const buf = new Uint8Array(1200);
+    for (let sequence = 0; sequence < 200; sequence++) {
+      let p = writePacketHeader(buf, 0, PacketType.Data, sequence, 0, 0);
+      // fragments of messages 1..1000 (never message 0, the one next in order), 1 byte each
+      for (let k = 0; p + 9 <= buf.length; k++)
+        p = writeEntry(
+          buf,
+          p,
+          EntryKind.Fragment,
+          new Uint8Array(1),
+          1 + ((sequence * 7 + k) % 1000),
+          k,
+          60_000,
+        );
+      ch.receive(buf.slice(0, p));
+    }
+    const usage = ch.bufferUsage();
+    expect(usage.receiveBufferedPieces).toBeGreaterThan(0);
+    expect(usage.receiveBufferedBytes + usage.receiveBufferedPieces * 64).toBeLessThanOrEqual(4096);
+    expect(ch.counters.receiveBufferOverflows).toBeGreaterThan(150);
+    expect(ch.counters.malformedPacketsDropped).toBe(0);
+  });
 });
