@@ -56,7 +56,9 @@ const RESERVED_LABELS = new Set(['le', 'reason', 'direction']);
  * producers; their counts add up.
  *
  * The observers only add to plain numbers (no label lookup, no allocation); the prom-client
- * metrics read those numbers when the registry is scraped. Which layer feeds which metric:
+ * metrics read those numbers when the registry is scraped. A family is registered when its
+ * observer is first taken, so a match server exports no tick or packet families and a game server
+ * no match families. Which layer feeds which metric:
  * the channel counts packets (`packets_*`, `reliable_*`, `dropped_duplicates_total`,
  * `packet_size_bytes`, `rtt_seconds`), so that lost / sent is a ratio of the same packets; the
  * transport counts wire bytes (`bytes_*`, headers of every layer included), drops by reason and
@@ -75,19 +77,19 @@ export class MetricsCollector {
   readonly registry: Registry;
   /** The metric names in use, prefix applied. */
   readonly names: MetricNames;
-  /** Implements the reliability layer's {@link ChannelObserver}. */
-  readonly channelObserver: ChannelObserver;
-  /** Implements the transport and connection layers' {@link TransportObserver}. */
-  readonly transportObserver: TransportObserver;
-  /** Implements the tick loop's {@link TickObserver}. */
-  readonly tickObserver: TickObserver;
-  /** Implements the match server's {@link MatchObserver}. */
-  readonly matchObserver: MatchObserver;
+  private readonly channel: ChannelObserver;
+  private readonly transport: TransportObserver;
+  private readonly ticks: TickObserver;
+  private readonly match: MatchObserver;
+  /** Registers each group's metric families, once, when its observer is first taken. */
+  private readonly families: Record<Group, () => void>;
+  private readonly registered = new Set<Group>();
 
   /**
    * @param options - registry, name prefix, constant labels, process metrics.
    * @throws {@link InvalidOptionError} for a bad prefix or label, or (option `registry`) when the
-   *   registry already holds one of these metric names.
+   *   registry already holds one of these metric names. The observer getters throw the same when
+   *   another collector on the registry registered a name first.
    */
   constructor(options: MetricsCollectorOptions = {}) {
     const registry = options.registry ?? new Registry();
@@ -119,7 +121,7 @@ export class MetricsCollector {
     const rtt = new BucketCounts(RTT_BUCKETS);
     const matchWait = new BucketCounts(MATCH_WAIT_BUCKETS);
 
-    this.channelObserver = {
+    this.channel = {
       packetSent: (bytes) => {
         c.packetsSent++;
         sizeSent.observe(bytes);
@@ -148,7 +150,7 @@ export class MetricsCollector {
         rtt.observe(seconds);
       },
     };
-    this.transportObserver = {
+    this.transport = {
       datagramSent: (bytes) => {
         c.bytesSent += bytes;
       },
@@ -163,7 +165,7 @@ export class MetricsCollector {
         c.connectedClients = count;
       },
     };
-    this.tickObserver = {
+    this.ticks = {
       tick: (seconds) => {
         tick.observe(seconds);
       },
@@ -171,7 +173,7 @@ export class MetricsCollector {
         c.activeRooms = count;
       },
     };
-    this.matchObserver = {
+    this.match = {
       matchRequest: () => {
         c.matchRequests++;
       },
@@ -211,52 +213,136 @@ export class MetricsCollector {
     const histogram = (name: string, help: string, series: HistogramSeries[]) =>
       registerBucketHistogram(registry, name, help, series);
 
-    counter(names.reliableRetries, 'Reliable messages sent again.', () => c.retries);
-    counter(names.reliableTimeouts, 'Reliable messages given up on after the retry limit.', () => c.timeouts);
-    counter(names.droppedDuplicates, 'Duplicate packets or messages dropped.', () => c.duplicates);
-    counter(names.packetsSent, 'Packets sent by reliability channels.', () => c.packetsSent);
-    counter(
-      names.packetsReceived,
-      'Valid packets accepted by reliability channels.',
-      () => c.packetsReceived,
-    );
-    counter(
-      names.packetsLost,
-      'Sent packets that the ack bitfield shows never arrived.',
-      () => c.packetsLost,
-    );
-    counter(names.bytesSent, 'Bytes sent on the wire (all headers included).', () => c.bytesSent);
-    counter(names.bytesReceived, 'Bytes received on the wire (all headers included).', () => c.bytesReceived);
-    new Counter({
-      name: names.packetsDropped,
-      help: 'Incoming packets dropped, by reason.',
-      labelNames: [...labelNames, 'reason'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        DROP_REASONS.forEach((reason, i) => {
-          this.inc({ ...labels, reason }, dropped[i]!);
-        });
+    const drops = () =>
+      new Counter({
+        name: names.packetsDropped,
+        help: 'Incoming packets dropped, by reason.',
+        labelNames: [...labelNames, 'reason'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          DROP_REASONS.forEach((reason, i) => {
+            this.inc({ ...labels, reason }, dropped[i]!);
+          });
+        },
+      });
+    this.families = {
+      drops,
+      channel: () => {
+        counter(names.reliableRetries, 'Reliable messages sent again.', () => c.retries);
+        counter(
+          names.reliableTimeouts,
+          'Reliable messages given up on after the retry limit.',
+          () => c.timeouts,
+        );
+        counter(names.droppedDuplicates, 'Duplicate packets or messages dropped.', () => c.duplicates);
+        counter(names.packetsSent, 'Packets sent by reliability channels.', () => c.packetsSent);
+        counter(
+          names.packetsReceived,
+          'Valid packets accepted by reliability channels.',
+          () => c.packetsReceived,
+        );
+        counter(
+          names.packetsLost,
+          'Sent packets that the ack bitfield shows never arrived.',
+          () => c.packetsLost,
+        );
+        histogram(names.packetSize, 'Size of packets sent and received by reliability channels.', [
+          { labels: { ...labels, direction: 'sent' }, counts: sizeSent },
+          { labels: { ...labels, direction: 'received' }, counts: sizeReceived },
+        ]);
+        histogram(names.rtt, 'Round-trip time samples.', [{ labels, counts: rtt }]);
       },
-    });
-    histogram(names.tickDuration, 'Wall time of one server tick (work only).', [{ labels, counts: tick }]);
-    histogram(names.packetSize, 'Size of packets sent and received by reliability channels.', [
-      { labels: { ...labels, direction: 'sent' }, counts: sizeSent },
-      { labels: { ...labels, direction: 'received' }, counts: sizeReceived },
-    ]);
-    histogram(names.rtt, 'Round-trip time samples.', [{ labels, counts: rtt }]);
-    gauge(names.connectedClients, 'Clients with a completed handshake.', () => c.connectedClients);
-    gauge(names.activeRooms, 'Rooms currently running.', () => c.activeRooms);
-    counter(names.matchRequests, 'Match requests received, whatever their outcome.', () => c.matchRequests);
-    counter(names.matchesCreated, 'Matches created.', () => c.matchesCreated);
-    gauge(names.matchQueueSize, 'Players waiting in the match queue.', () => c.queueSize);
-    histogram(names.matchWait, 'Time from first match request to being matched.', [
-      { labels, counts: matchWait },
-    ]);
+      transport: () => {
+        counter(names.bytesSent, 'Bytes sent on the wire (all headers included).', () => c.bytesSent);
+        counter(
+          names.bytesReceived,
+          'Bytes received on the wire (all headers included).',
+          () => c.bytesReceived,
+        );
+        gauge(names.connectedClients, 'Clients with a completed handshake.', () => c.connectedClients);
+      },
+      tick: () => {
+        histogram(names.tickDuration, 'Wall time of one server tick (work only).', [
+          { labels, counts: tick },
+        ]);
+        gauge(names.activeRooms, 'Rooms currently running.', () => c.activeRooms);
+      },
+      match: () => {
+        counter(
+          names.matchRequests,
+          'Match requests received, whatever their outcome.',
+          () => c.matchRequests,
+        );
+        counter(names.matchesCreated, 'Matches created.', () => c.matchesCreated);
+        gauge(names.matchQueueSize, 'Players waiting in the match queue.', () => c.queueSize);
+        histogram(names.matchWait, 'Time from first match request to being matched.', [
+          { labels, counts: matchWait },
+        ]);
+      },
+    };
 
     if (options.processMetrics === true) registerProcessMetrics(registry, prefix, labels);
   }
+
+  /**
+   * Implements the reliability layer's {@link ChannelObserver}. The first access registers the
+   * channel's families (`reliable_*`, `dropped_duplicates_total`, `packets_sent/received/lost_total`,
+   * `packets_dropped_total`, `packet_size_bytes`, `rtt_seconds`), so a process exports only what
+   * it feeds.
+   */
+  get channelObserver(): ChannelObserver {
+    this.use('drops');
+    this.use('channel');
+    return this.channel;
+  }
+
+  /**
+   * Implements the transport and connection layers' {@link TransportObserver}; the first access
+   * registers `bytes_sent/received_total`, `packets_dropped_total` and `connected_clients`.
+   */
+  get transportObserver(): TransportObserver {
+    this.use('drops');
+    this.use('transport');
+    return this.transport;
+  }
+
+  /**
+   * Implements the tick loop's {@link TickObserver}; the first access registers
+   * `server_tick_duration_seconds` and `active_rooms`.
+   */
+  get tickObserver(): TickObserver {
+    this.use('tick');
+    return this.ticks;
+  }
+
+  /**
+   * Implements the match server's {@link MatchObserver}; the first access registers
+   * `match_requests_total`, `matches_created_total`, `match_queue_size` and `match_wait_seconds`.
+   */
+  get matchObserver(): MatchObserver {
+    this.use('match');
+    return this.match;
+  }
+
+  private use(group: Group): void {
+    if (this.registered.has(group)) return;
+    const before = this.registry.getMetricsAsArray().length;
+    try {
+      this.families[group]();
+    } catch (err) {
+      // Another collector on this registry took the same names first: undo the partial group.
+      for (const metric of this.registry.getMetricsAsArray().slice(before)) {
+        this.registry.removeSingleMetric(metric.name);
+      }
+      throw new InvalidOptionError('registry', `${(err as Error).message}; use another prefix or registry`);
+    }
+    this.registered.add(group);
+  }
 }
+
+/** Metric families registered together, when their observer is first taken. */
+type Group = 'drops' | 'channel' | 'transport' | 'tick' | 'match';
 
 /** The plain numbers the observers add to. One object, fixed shape, for a fast hot path. */
 class Totals {

@@ -17,6 +17,12 @@ async function scrape(collector: MetricsCollector): Promise<Map<string, number>>
 describe('MetricsCollector', () => {
   it('exposes every family under the exact design names, at zero before anything happens', async () => {
     const collector = new MetricsCollector();
+    void [
+      collector.channelObserver,
+      collector.transportObserver,
+      collector.tickObserver,
+      collector.matchObserver,
+    ];
     const text = await collector.registry.metrics();
     const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(families.sort()).toEqual(
@@ -47,6 +53,27 @@ describe('MetricsCollector', () => {
     for (const reason of DROP_REASONS)
       expect(seriesValue(series, `packets_dropped_total{reason="${reason}"}`)).toBe(0);
     expect(Object.values(METRIC_NAMES)).toHaveLength(18);
+  });
+
+  it('registers a family when its observer is first taken, so each process exports what it feeds', async () => {
+    const families = async (c: MetricsCollector) =>
+      [...(await c.registry.metrics()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]).sort();
+    const collector = new MetricsCollector();
+    expect(await families(collector)).toEqual([]);
+    void collector.matchObserver;
+    void collector.matchObserver;
+    expect(await families(collector)).toEqual([
+      'match_queue_size',
+      'match_requests_total',
+      'match_wait_seconds',
+      'matches_created_total',
+    ]);
+    const game = new MetricsCollector();
+    void game.tickObserver;
+    expect(await families(game)).toEqual(['active_rooms', 'server_tick_duration_seconds']);
+    void game.transportObserver;
+    void game.channelObserver; // shares packets_dropped_total with the transport
+    expect(await families(game)).toHaveLength(14);
   });
 
   it('counts what the channel observer reports', async () => {
@@ -179,6 +206,12 @@ describe('MetricsCollector', () => {
 
   it('has no per-player or per-address labels: series count is fixed whatever the traffic', async () => {
     const collector = new MetricsCollector();
+    void [
+      collector.channelObserver,
+      collector.transportObserver,
+      collector.tickObserver,
+      collector.matchObserver,
+    ];
     const before = (await scrape(collector)).size;
     for (let i = 0; i < 1000; i++) {
       collector.channelObserver.packetSent?.(i);
@@ -217,8 +250,12 @@ describe('MetricsCollector', () => {
     expect(option(() => new MetricsCollector({ labels: { id: 3 as unknown as string } }))).toBe('labels');
     expect(option(() => new MetricsCollector({ registry: {} as Registry }))).toBe('registry');
     const registry = new Registry();
-    new MetricsCollector({ registry });
+    const first = new MetricsCollector({ registry });
+    const second = new MetricsCollector({ registry });
+    void first.tickObserver;
     expect(option(() => new MetricsCollector({ registry }))).toBe('registry');
+    expect(option(() => second.tickObserver)).toBe('registry');
+    expect(registry.getMetricsAsArray()).toHaveLength(2); // the failed group left nothing behind
     // A second collector fits beside the first under another prefix.
     expect(new MetricsCollector({ registry, prefix: 'b_' }).names.packetsSent).toBe('b_packets_sent_total');
   });

@@ -44,10 +44,10 @@ export class PrometheusProcess {
   }
 
   /**
-   * Starts Prometheus scraping `target` (`host:port`) as job `pong_server` every second, with the
-   * given rule files, and resolves once it reports ready.
+   * Starts Prometheus scraping each job's target (`host:port`) every second, with the given rule
+   * files, and resolves once it reports ready.
    */
-  static async start(target: string, ruleFiles: string[]): Promise<PrometheusProcess> {
+  static async start(jobs: Record<string, string>, ruleFiles: string[]): Promise<PrometheusProcess> {
     const dir = await mkdtemp(join(tmpdir(), 'pong-prometheus-'));
     const config = [
       'global:',
@@ -56,9 +56,11 @@ export class PrometheusProcess {
       'rule_files:',
       ...ruleFiles.map((f) => `  - ${JSON.stringify(f)}`),
       'scrape_configs:',
-      '  - job_name: pong_server',
-      '    static_configs:',
-      `      - targets: [${JSON.stringify(target)}]`,
+      ...Object.entries(jobs).flatMap(([job, target]) => [
+        `  - job_name: ${job}`,
+        '    static_configs:',
+        `      - targets: [${JSON.stringify(target)}]`,
+      ]),
       '',
     ].join('\n');
     await writeFile(join(dir, 'prometheus.yml'), config);
