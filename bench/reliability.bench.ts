@@ -110,7 +110,7 @@ function headerBytes(lossRate: number) {
 
 export async function run(): Promise<void> {
   printTable(
-    'ReliableUdpChannel CPU per packet (send + receive path, in memory, no sockets, 1200-byte packets)',
+    'ReliableUdpChannel CPU per packet (send + receive path of both sides, data and ack-only packets, in memory, no sockets, 1200-byte packets)',
     [32, 128, 1000].map((size) => cpuPerPacket(size, 1.5)),
   );
   printTable('Packet header bytes (wire format v1) vs mas-bandwidth/reliable', [
