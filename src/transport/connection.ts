@@ -108,7 +108,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       ...(init.channelObserver !== undefined ? { observer: init.channelObserver } : {}),
     });
     this.channel.on('message', (payload, kind) => this.emit('message', payload, kind));
-    this.channel.on('timeout', () => this.close('channel_timeout', false));
+    // Tell the peer: only one direction may have failed, and it would otherwise wait for its own timeout.
+    this.channel.on('timeout', () => this.close('channel_timeout', true));
   }
 
   /** True until the connection ends. */

@@ -238,19 +238,20 @@ describe('connection lifecycle', () => {
     expect(client.state).toBe('connected');
   });
 
-  it('a channel give-up disconnects with channel_timeout', () => {
-    const { world, serverReasons } = connectedPair({ timeoutMs: 600_000, channel: { maxRetries: 3 } });
+  it('a channel give-up disconnects with channel_timeout and tells the peer', () => {
+    const { world, serverReasons, clientReasons } = connectedPair({
+      timeoutMs: 600_000,
+      channel: { maxRetries: 3 },
+    });
     const connection = world.server.connections.get(1)!;
-    // Server -> client is cut; the client's keep-alives still reach the server.
-    world.network.setLink(
-      world.serverTransport.localAddress,
-      { address: '10.0.0.2', port: 50000 },
-      { lossRate: 1 },
-    );
+    // Client -> server is cut: the server's reliable message is never acknowledged.
+    world.network.setLink({ address: '10.0.0.2', port: 50000 }, SERVER_ADDRESS, { lossRate: 1 });
     connection.send(new Uint8Array([1, 2, 3]));
     world.run(() => serverReasons.length === 1);
     expect(serverReasons).toEqual(['channel_timeout']);
     expect(() => connection.send(new Uint8Array(1))).toThrow(/disconnected/);
+    world.step();
+    expect(clientReasons).toEqual(['remote']);
   });
 });
 
