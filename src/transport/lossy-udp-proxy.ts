@@ -160,7 +160,9 @@ export class LossyUdpProxy {
     this.maxClients = options.maxClients ?? 1024;
     const targetIsV6 = isIP(this.target.address) === 6;
     this.upstreamType = targetIsV6 ? 'udp6' : 'udp4';
-    this.upstreamHost = targetIsV6 ? '::1' : '127.0.0.1';
+    // Loopback targets get loopback-bound upstream sockets; others need a routable source address.
+    const loopback = this.target.address === '::1' || this.target.address.startsWith('127.');
+    this.upstreamHost = loopback ? this.target.address : targetIsV6 ? '::' : '0.0.0.0';
     this.conditions = conditions;
     this.stats = {
       upstream: newDirection(),
@@ -285,8 +287,7 @@ export class LossyUdpProxy {
       this.stats.downstream.received++;
       this.submit(client.down, msg, this.listenSocket, client.address, this.stats.downstream);
     });
-    // Binding is asynchronous, but a datagram sent before it completes binds implicitly to an
-    // ephemeral port on the same family, so sends may be issued right away. Bind to loopback.
+    // Binding is asynchronous; node:dgram queues sends issued before it completes.
     socket.bind(0, this.upstreamHost);
     return client;
   }

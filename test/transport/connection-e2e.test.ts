@@ -120,3 +120,31 @@ describe('connection layer end to end over real sockets through LossyUdpProxy', 
     expect(serverConnection.channel.packetLoss).toBeGreaterThan(0.05);
   });
 });
+
+describe('connection layer over IPv6 loopback', () => {
+  it('connects and exchanges messages on ::1', async () => {
+    const serverTransport = await UdpTransport.bind({ host: '::1' });
+    cleanups.push(() => serverTransport.close());
+    const clientTransport = await UdpTransport.bind({ host: '::1' });
+    cleanups.push(() => clientTransport.close());
+    const server = new ConnectionServer({ transport: serverTransport, protocolId: PROTOCOL_ID });
+    cleanups.push(() => server.close());
+    server.on('connect', (c) => c.on('message', (payload) => c.send(payload)));
+    const client = new ConnectionClient({
+      transport: clientTransport,
+      server: serverTransport.localAddress,
+      protocolId: PROTOCOL_ID,
+      random: createSeededRandom(4),
+    });
+    cleanups.push(() => client.close());
+    server.start(2);
+    client.start(2);
+    const connection = await client.connect();
+    expect(connection.peer).toEqual({ address: '::1', port: serverTransport.localAddress.port });
+    const sizes = Array.from({ length: 50 }, (_, i) => 4 + i * 50);
+    const done = expectInOrder(connection, sizes);
+    for (const [i, size] of sizes.entries()) connection.send(payloadFor(i, size));
+    await done;
+    expect([...server.connections.values()][0]!.peer.address).toBe('::1');
+  });
+});
