@@ -9,6 +9,7 @@ export { MatchMaker, type MatchMakerOptions, type RoundOutcome } from './match-m
 export type { MatchObserver } from './match-observer.js';
 export {
   type EnqueueRequest,
+  type EnqueueResult,
   MatchQueue,
   type MatchRecord,
   type PlayerStatus,

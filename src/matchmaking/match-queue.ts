@@ -59,6 +59,15 @@ export interface RoundPlan {
   readonly reasons?: ReadonlyMap<string, WaitReason>;
 }
 
+/** What {@link MatchQueue.enqueue} answers. */
+export type EnqueueResult =
+  | { readonly state: 'matched'; readonly match: MatchRecord }
+  | {
+      readonly state: 'queued';
+      /** Whether this call added the player (false: they were already queued). */
+      readonly added: boolean;
+    };
+
 /** A request to join the queue. */
 export interface EnqueueRequest {
   /** Player id, at most 32 characters. */
@@ -116,29 +125,59 @@ export class MatchQueue {
    *
    * @returns the player's match, or `queued` (with `added` telling whether this call queued them).
    */
-  async enqueue(
-    request: EnqueueRequest,
-  ): Promise<{ state: 'matched'; match: MatchRecord } | { state: 'queued'; added: boolean }> {
-    const { rows } = await this.sql.query<{ current_match_id: string | null; added: number }>(
-      `WITH p AS (
-         INSERT INTO players (id, rating) VALUES ($1, $2)
+  async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
+    return (await this.enqueueMany([request]))[0]!;
+  }
+
+  /**
+   * {@link MatchQueue.enqueue} for many players in ONE statement (one commit), which is how a
+   * busy server keeps up: rows are locked in player-id order, so concurrent batches never
+   * deadlock. A player listed twice is queued once, with the first entry's rating and region.
+   *
+   * @returns one result per request, in order.
+   */
+  async enqueueMany(requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]> {
+    const unique = new Map<string, EnqueueRequest>();
+    for (const r of requests) if (!unique.has(r.playerId)) unique.set(r.playerId, r);
+    const input = [...unique.values()].sort((x, y) =>
+      x.playerId < y.playerId ? -1 : x.playerId > y.playerId ? 1 : 0,
+    );
+    const { rows } = await this.sql.query<{ id: string; current_match_id: string | null; added: boolean }>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::varchar[], $2::int[], $3::varchar[]) AS t(id, rating, region)
+       ), p AS (
+         INSERT INTO players (id, rating) SELECT id, rating FROM input ORDER BY id
          ON CONFLICT (id) DO UPDATE SET rating = EXCLUDED.rating
-         RETURNING current_match_id
+         RETURNING id, current_match_id
        ), q AS (
          INSERT INTO match_queue (player_id, rating, region, queued_at)
-         SELECT $1, $2, $3, ${UTC_NOW} FROM p WHERE p.current_match_id IS NULL
+         SELECT i.id, i.rating, i.region, ${UTC_NOW} FROM input i JOIN p ON p.id = i.id
+          WHERE p.current_match_id IS NULL ORDER BY i.id
          ON CONFLICT (player_id) DO NOTHING
          RETURNING player_id
        )
-       SELECT p.current_match_id, (SELECT count(*) FROM q)::int AS added FROM p`,
-      [request.playerId, request.rating, request.region ?? null],
+       SELECT p.id, p.current_match_id, q.player_id IS NOT NULL AS added FROM p LEFT JOIN q ON q.player_id = p.id`,
+      [input.map((r) => r.playerId), input.map((r) => r.rating), input.map((r) => r.region ?? null)],
     );
-    const row = rows[0]!;
-    if (row.current_match_id !== null) {
-      const match = await this.getMatch(row.current_match_id);
-      if (match !== undefined) return { state: 'matched', match };
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const matchIds = rows.flatMap((r) => (r.current_match_id === null ? [] : [r.current_match_id]));
+    const matches = new Map<string, MatchRecord>();
+    if (matchIds.length > 0) {
+      const { rows: found } = await this.sql.query<MatchRow>(
+        'SELECT id, player1_id, player2_id, room_id, game_server, region FROM matches WHERE id = ANY($1::varchar[])',
+        [matchIds],
+      );
+      for (const m of found) matches.set(m.id, toRecord(m));
     }
-    return { state: 'queued', added: row.added === 1 };
+    const seen = new Set<string>();
+    return requests.map((r): EnqueueResult => {
+      const row = byId.get(r.playerId)!;
+      const match = row.current_match_id === null ? undefined : matches.get(row.current_match_id);
+      if (match !== undefined) return { state: 'matched', match };
+      const first = !seen.has(r.playerId);
+      seen.add(r.playerId);
+      return { state: 'queued', added: row.added && first };
+    });
   }
 
   /**

@@ -7,12 +7,19 @@ import {
   type RandomSource,
   silentLogger,
 } from '../core/index.js';
+import { Batcher } from './batcher.js';
 import { MatchError, StoreUnavailableError } from './errors.js';
 import type { GameServerAllocator } from './game-server-allocator.js';
 import { parseMatchRequest, parsePlayerId, readBody, sendError, sendJson } from './http-io.js';
 import { MatchMaker } from './match-maker.js';
 import type { MatchObserver } from './match-observer.js';
-import { MatchQueue, type MatchRecord, type PlayerStatus } from './match-queue.js';
+import {
+  type EnqueueRequest,
+  type EnqueueResult,
+  MatchQueue,
+  type MatchRecord,
+  type PlayerStatus,
+} from './match-queue.js';
 import { Matcher, type WideningStep } from './matcher.js';
 import { MemoryRoomManager, type RoomManager } from './room-manager.js';
 import type { SqlClient } from './sql-client.js';
@@ -116,6 +123,7 @@ export class MatchServer {
   /** The room store. */
   readonly rooms: RoomManager;
   private readonly maker: MatchMaker;
+  private readonly enqueues: Batcher<EnqueueRequest, EnqueueResult>;
   private readonly http: Server;
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly tickIntervalMs: number;
@@ -136,6 +144,8 @@ export class MatchServer {
     this.maxWaitMs = positiveInt('maxWaitMs', options.maxWaitMs ?? 25_000);
     this.maxBodyBytes = positiveInt('maxBodyBytes', options.maxBodyBytes ?? 1024);
     this.queue = new MatchQueue(options.db);
+    // Concurrent requests share one enqueue statement (and commit); see MatchQueue.enqueueMany.
+    this.enqueues = new Batcher((requests) => this.queue.enqueueMany(requests), 500, 4);
     this.rooms = options.rooms ?? new MemoryRoomManager(options.random ? { random: options.random } : {});
     this.timers = options.timers ?? globalTimers;
     this.observer = options.observer ?? {};
@@ -158,6 +168,10 @@ export class MatchServer {
         sendError(res, new StoreUnavailableError('match server', err));
       });
     });
+    // Keep idle connections longer than common load balancers do (60 s), so clients that poll
+    // again reuse their connection instead of racing its close.
+    this.http.keepAliveTimeout = 65_000;
+    this.http.headersTimeout = 66_000;
   }
 
   /** Requests currently waiting for a match on this server. */
@@ -172,14 +186,17 @@ export class MatchServer {
    *
    * @param port - TCP port (0 picks a free one).
    * @param host - interface (default 127.0.0.1).
+   * @param backlog - pending-connection queue (default 4096, capped by the OS' `somaxconn`);
+   *   long-polling clients open many connections at once, and Node's default of 511 makes the
+   *   kernel drop SYNs, which clients only retry after a second or more.
    * @returns the bound address.
    */
-  async listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+  async listen(port = 0, host = '127.0.0.1', backlog = 4096): Promise<AddressInfo> {
     if (this.closed || this.running)
       throw new InvalidStateError('MatchServer.listen: already started or closed');
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(port, host, () => {
+      this.http.listen({ port, host, backlog }, () => {
         this.http.off('error', reject);
         resolve();
       });
@@ -298,9 +315,9 @@ export class MatchServer {
       return sendError(res, error);
     }
     if (this.closed) return sendError(res, new MatchError('ERR_MATCH_SHUTTING_DOWN', 'server is closing'));
-    let result: Awaited<ReturnType<MatchQueue['enqueue']>>;
+    let result: EnqueueResult;
     try {
-      result = await this.queue.enqueue(request);
+      result = await this.enqueues.submit(request);
     } catch (err) {
       this.logger.warn({ err }, 'enqueue failed');
       return sendError(res, new StoreUnavailableError('postgres', err));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { IdGenerator } from './ids.js';
 import {
@@ -12,6 +13,14 @@ import {
 
 const keys = (roomId: string) =>
   [`room:${roomId}:players`, `room:${roomId}:match_id`, `room:${roomId}:status`] as const;
+
+// KEYS: players, match_id, status. ARGV: match id, then the player ids.
+const CREATE_ROOM = `
+redis.call('DEL', KEYS[1])
+if #ARGV > 1 then redis.call('SADD', KEYS[1], unpack(ARGV, 2)) end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], 'waiting')
+return 1`;
 
 // KEYS: players, match_id, status. ARGV: player id, capacity.
 const ADD_PLAYER = `
@@ -32,9 +41,9 @@ return 1`;
  * The Redis {@link RoomManager}, on a ready `ioredis` client you own (this class never connects
  * or quits it). Keys, exactly as the design specifies:
  * `room:<room_id>:players` (SET of player ids), `room:<room_id>:match_id` (STRING) and
- * `room:<room_id>:status` (STRING `waiting` | `playing` | `finished`). Creation and closing are
- * one `MULTI` each; adding a player and changing the status are Lua scripts, so every operation
- * is atomic. The three keys of a room hash to different slots, so use a single Redis (or
+ * `room:<room_id>:status` (STRING `waiting` | `playing` | `finished`). Creation, adding a player and
+ * changing the status are Lua scripts and closing is one `DEL` of the three keys, so every
+ * operation is atomic. The three keys of a room hash to different slots, so use a single Redis (or
  * Sentinel), not Cluster.
  *
  * For fast failure while Redis is down, give the client `enableOfflineQueue: false` or a small
@@ -44,6 +53,7 @@ export class RedisRoomManager implements RoomManager {
   private readonly redis: Redis;
   private readonly ids: IdGenerator;
   private readonly capacity: number;
+  private readonly createSha = createHash('sha1').update(CREATE_ROOM).digest('hex');
 
   /**
    * @param redis - a ready ioredis client (select the database on it).
@@ -58,14 +68,12 @@ export class RedisRoomManager implements RoomManager {
   async createRoom(matchId: string, playerIds: readonly string[] = []): Promise<string> {
     checkRoomPlayers(playerIds, this.capacity);
     const roomId = this.ids();
-    const [players, match, status] = keys(roomId);
-    const multi = this.redis.multi().del(players);
-    if (playerIds.length > 0) multi.sadd(players, ...playerIds);
-    const results = await multi.set(match, matchId).set(status, 'waiting').exec();
-    const failed = results?.find(([err]) => err !== null);
-    if (results === null || failed !== undefined) {
-      throw failed?.[0] ?? new Error('Redis MULTI for createRoom was aborted');
-    }
+    await this.redis
+      .evalsha(this.createSha, 3, ...keys(roomId), matchId, ...playerIds)
+      .catch((err: Error) => {
+        if (!err.message.startsWith('NOSCRIPT')) throw err;
+        return this.redis.eval(CREATE_ROOM, 3, ...keys(roomId), matchId, ...playerIds);
+      });
     return roomId;
   }
 

@@ -132,6 +132,29 @@ describe.each(backends)('MatchQueue on $name', ({ skip, create }) => {
     expect(finished).toEqual([{ result: 'p1200 won' }]);
   });
 
+  it.skipIf(skip)(
+    'enqueueMany queues a batch in one statement: duplicates once, matched players get their match',
+    async () => {
+      await queue.enqueue({ playerId: 'm1', rating: 1500 });
+      await queue.enqueue({ playerId: 'm2', rating: 1500 });
+      const { matches } = await round();
+      const results = await queue.enqueueMany([
+        { playerId: 'z', rating: 1000, region: 'eu' },
+        { playerId: 'm1', rating: 1500 },
+        { playerId: 'a', rating: 1200 },
+        { playerId: 'z', rating: 1900 },
+      ]);
+      expect(results).toEqual([
+        { state: 'queued', added: true },
+        { state: 'matched', match: matches[0] },
+        { state: 'queued', added: true },
+        { state: 'queued', added: false },
+      ]);
+      expect(await queue.status('z')).toMatchObject({ state: 'queued', rating: 1000, region: 'eu' });
+      expect(await queue.size()).toBe(2);
+    },
+  );
+
   it.skipIf(skip)('cancel removes a queued player and says why when it cannot', async () => {
     await queue.enqueue({ playerId: 'a', rating: 1500 });
     await queue.enqueue({ playerId: 'b', rating: 1520 });

@@ -1,0 +1,154 @@
+/**
+ * Matchmaking end to end: 1,000 and 10,000 players requesting at once across two match server
+ * processes sharing one PostgreSQL and one Redis, next to the raw single-row upsert rate of the
+ * same PostgreSQL measured in the same run.
+ *
+ * - match req/s: players answered with a match per second, first request to last match answer
+ *   (connections are opened by a warm-up round of `GET /healthz` first).
+ * - raw upsert/s: `INSERT ... ON CONFLICT DO UPDATE` of one row per statement, autocommit, with
+ *   as many connections as the two servers have (goal: match req/s >= half of it).
+ * - second->both p50/p99: per match, from the later of the two requests to the later answer
+ *   (goal: p99 < 1 s).
+ * - unmatched w/ partner: players still queued at the end who had a valid partner (must be 0).
+ */
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import { Agent, request } from 'undici';
+import { createSeededRandom } from '../src/core/index.js';
+import { Matcher } from '../src/matchmaking/index.js';
+import { createPostgresDatabase } from '../test/matchmaking/support/databases.js';
+import { type ServerProcess, spawnMatchServer } from '../test/matchmaking/support/processes.js';
+import { hasPostgres, hasRedis, postgresUrl, redisUrl } from '../test/support/services.js';
+import { printTable } from './format.js';
+
+const REDIS_DB = 15;
+const POOL_SIZE = 20; // per match server
+const SIZES = [1_000, 10_000];
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function rawUpsertRate(pool: pg.Pool, ops: number): Promise<number> {
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS bench_upsert (id VARCHAR(32) PRIMARY KEY, rating INT NOT NULL)',
+  );
+  await pool.query('TRUNCATE bench_upsert');
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: POOL_SIZE * 2 }, async () => {
+      while (next < ops) {
+        const i = next++;
+        await pool.query(
+          'INSERT INTO bench_upsert (id, rating) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET rating = EXCLUDED.rating',
+          [`u${i}`, 1000 + (i % 1000)],
+        );
+      }
+    }),
+  );
+  return ops / ((performance.now() - start) / 1000);
+}
+
+export async function run(): Promise<void> {
+  if (!hasPostgres || !hasRedis) {
+    console.log('matchmaking bench skipped: PostgreSQL and Redis are needed');
+    return;
+  }
+  const db = await createPostgresDatabase('mmbench', POOL_SIZE * 2);
+  const redis = new Redis(redisUrl, { db: REDIS_DB });
+  await redis.flushdb();
+  const databaseUrl = new URL(postgresUrl);
+  databaseUrl.searchParams.set('options', `-c search_path=${db.schema}`);
+  const redisDbUrl = new URL(redisUrl);
+  redisDbUrl.pathname = `/${REDIS_DB}`;
+  const env = {
+    DATABASE_URL: databaseUrl.toString(),
+    REDIS_URL: redisDbUrl.toString(),
+    GAME_SERVERS: 'game1:9000,game2:9000,game3:9000',
+    MAX_RATING_DIFF: '100',
+    TICK_INTERVAL_MS: '100',
+    MAX_WAIT_MS: '5000',
+    POOL_SIZE: String(POOL_SIZE),
+  };
+  let servers: ServerProcess[] = [];
+  const rows: Record<string, string | number>[] = [];
+  try {
+    servers = await Promise.all([spawnMatchServer(env), spawnMatchServer(env)]);
+    const matcher = new Matcher({ maxRatingDiff: 100 });
+    for (const n of SIZES) {
+      await db.client.query('TRUNCATE match_queue, players, matches');
+      await redis.flushdb();
+      const upsertRate = await rawUpsertRate(db.pool!, 10_000);
+      const random = createSeededRandom(n);
+      const players = Array.from({ length: n }, (_, i) => ({
+        player_id: `b${i}`,
+        rating: 1000 + Math.floor(random.next() * 2000),
+      }));
+      const agent = new Agent({ connections: n, pipelining: 1, keepAliveTimeout: 30_000 });
+      // Warm-up: open the connections first (GET /healthz), so the run measures the match server
+      // and the databases rather than n TCP handshakes at once.
+      await Promise.all(
+        players.map(async (_, i) => {
+          const res = await request(`${servers[i % 2]!.base}/healthz`, { dispatcher: agent });
+          await res.body.dump();
+        }),
+      );
+      const started = new Float64Array(n);
+      const answered = new Float64Array(n);
+      const bodies: { status: number; body: Record<string, unknown> }[] = new Array(n);
+      const t0 = performance.now();
+      await Promise.all(
+        players.map(async (p, i) => {
+          started[i] = performance.now();
+          const res = await request(`${servers[i % 2]!.base}/match/request`, {
+            method: 'POST',
+            body: JSON.stringify(p),
+            headers: { 'content-type': 'application/json' },
+            dispatcher: agent,
+          });
+          bodies[i] = { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
+          answered[i] = performance.now();
+        }),
+      );
+      await agent.close();
+      const index = new Map(players.map((p, i) => [p.player_id, i]));
+      let lastMatch = t0;
+      let matched = 0;
+      const latencies: number[] = [];
+      for (let i = 0; i < n; i++) {
+        if (bodies[i]!.status !== 200) continue;
+        matched++;
+        lastMatch = Math.max(lastMatch, answered[i]!);
+        const j = index.get(bodies[i]!.body.opponent_id as string)!;
+        if (i < j) latencies.push(Math.max(answered[i]!, answered[j]!) - Math.max(started[i]!, started[j]!));
+      }
+      latencies.sort((a, b) => a - b);
+      const { rows: left } = await db.client.query<{ player_id: string; rating: number }>(
+        'SELECT player_id, rating FROM match_queue',
+      );
+      const stranded = matcher.pair(
+        left.map((r) => ({ playerId: r.player_id, rating: r.rating, waitedMs: 0 })),
+      );
+      const matchRate = matched / ((lastMatch - t0) / 1000);
+      rows.push({
+        players: n,
+        'match req/s': matchRate,
+        'raw upsert/s': upsertRate,
+        'ratio (goal >= 0.5)': matchRate / upsertRate,
+        'second->both p50 ms': percentile(latencies, 50),
+        'second->both p99 ms (goal < 1000)': percentile(latencies, 99),
+        matched,
+        'left, no partner': left.length - stranded.length * 2,
+        'unmatched w/ partner (goal 0)': stranded.length * 2,
+        'other answers': n - matched - left.length,
+      });
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    await redis.flushdb();
+    redis.disconnect();
+    await db.close();
+  }
+  printTable('Matchmaking, two match server processes, one PostgreSQL + one Redis', rows);
+}
