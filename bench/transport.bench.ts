@@ -12,7 +12,8 @@
  */
 import { createSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { createSeededRandom } from '../src/core/index.js';
+import { createSeededRandom, systemClock } from '../src/core/index.js';
+import { ReliableUdpChannel } from '../src/reliability/index.js';
 import {
   type Connection,
   ConnectionClient,
@@ -169,6 +170,52 @@ async function channelGoodput(size: number) {
   };
 }
 
+/**
+ * The same stream with two bare ReliableUdpChannels on raw node:dgram sockets (no UdpTransport, no
+ * connection layer): separates the channel's cost from the transport's and connection layer's.
+ */
+async function bareChannel(size: number) {
+  const options = { type: 'udp4', recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER } as const;
+  const a = createSocket(options);
+  const b = createSocket(options);
+  await new Promise<void>((r) => a.bind(0, '127.0.0.1', r));
+  await new Promise<void>((r) => b.bind(0, '127.0.0.1', r));
+  const aPort = a.address().port;
+  const bPort = b.address().port;
+  const sender = new ReliableUdpChannel({
+    clock: systemClock,
+    maxPacketSize: 1199,
+    send: (p) => a.send(p, bPort, '127.0.0.1'),
+  });
+  const receiver = new ReliableUdpChannel({
+    clock: systemClock,
+    maxPacketSize: 1199,
+    send: (p) => b.send(p, aPort, '127.0.0.1'),
+  });
+  a.on('message', (m) => sender.receive(m));
+  b.on('message', (m) => receiver.receive(m));
+  let received = 0;
+  receiver.on('message', () => received++);
+  const payload = new Uint8Array(size).fill(7);
+  const totals = zero();
+  return {
+    totals,
+    async measure(ms: number): Promise<void> {
+      const startReceived = received;
+      const t0 = performance.now();
+      while (performance.now() < t0 + ms) {
+        for (let free = sender.sendQueueFree('reliable'); free > 0; free--) sender.send(payload);
+        sender.update();
+        receiver.update();
+        await tick();
+      }
+      totals.seconds += (performance.now() - t0) / 1000;
+      totals.messages += received - startReceived;
+    },
+    close: () => Promise.all([new Promise<void>((r) => a.close(r)), new Promise<void>((r) => b.close(r))]),
+  };
+}
+
 /** Both ends send a 64-byte message every update for `ms`: the loss-free, two-way header size. */
 async function twoWayHeader(ms: number): Promise<number> {
   const pair = await connectedPair();
@@ -195,11 +242,15 @@ export async function run(): Promise<void> {
   for (const size of SIZES) {
     const raw = await rawDgram(size);
     const ch = await channelGoodput(size);
+    const bare = await bareChannel(size);
     for (let i = 0; i < SLICES; i++) {
       await raw.measure(CELL_MS / SLICES);
       await ch.measure(CELL_MS / SLICES);
+      await bare.measure(CELL_MS / (2 * SLICES));
     }
     await raw.close();
+    await bare.close();
+    const bareMps = bare.totals.messages / bare.totals.seconds;
     const rawMps = raw.totals.messages / raw.totals.seconds;
     const chMps = ch.totals.messages / ch.totals.seconds;
     const mb = (mps: number) => (mps * size) / 1e6;
@@ -214,7 +265,7 @@ export async function run(): Promise<void> {
       'channel CPU µs/pkt': ch.totals.cpuMicros / ch.totals.packets,
       'channel CPU µs/msg': ch.totals.cpuMicros / Math.max(1, ch.totals.messages),
     });
-    details.push({ 'msg bytes': size, ...ch.detail() });
+    details.push({ 'msg bytes': size, ...ch.detail(), 'bare channel on dgram msg/s': Math.round(bareMps) });
     await ch.close();
   }
   printTable(
