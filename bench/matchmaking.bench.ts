@@ -24,7 +24,7 @@ import { printTable } from './format.js';
 
 const REDIS_DB = 15;
 const POOL_SIZE = 20; // per match server
-const SIZES = [1_000, 10_000];
+const SIZES = process.env.SIZES ? process.env.SIZES.split(',').map(Number) : [1_000, 10_000];
 
 const percentile = (sorted: number[], p: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

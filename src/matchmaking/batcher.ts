@@ -1,13 +1,14 @@
 /**
- * Coalesces single calls into batches: items submitted while `maxConcurrent` batches are in
- * flight wait and go together in the next one (up to `maxBatch`). At low load every call runs
- * alone at once; at high load calls share statements and commits.
+ * Coalesces single calls into batches: items submitted in the same turn of the event loop, or
+ * while `maxConcurrent` batches are in flight, go together in the next batch (up to `maxBatch`).
+ * At low load a call runs alone at once; at high load calls share statements and commits.
  *
  * @internal
  */
 export class Batcher<I, O> {
   private pending: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
   private inFlight = 0;
+  private scheduled = false;
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
@@ -19,7 +20,13 @@ export class Batcher<I, O> {
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      this.pump();
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
+      }
     });
   }
 
