@@ -84,7 +84,8 @@ export function buildDashboard(): Dashboard {
       new TextBoxVariableBuilder('prefix')
         .label('Metric prefix')
         .description('The MetricsCollector prefix option (empty by default).')
-        .defaultValue(''),
+        .defaultValue('')
+        .current({ text: '', value: '' }),
     )
     .withRow(new RowBuilder('Server'))
     .withPanel(
