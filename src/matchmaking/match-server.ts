@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type Clock,
   InvalidOptionError,
   InvalidStateError,
   type Logger,
   type RandomSource,
   silentLogger,
+  systemClock,
 } from '../core/index.js';
 import { Batcher } from './batcher.js';
 import { MatchError, StoreUnavailableError } from './errors.js';
@@ -59,6 +61,8 @@ export interface MatchServerOptions {
   readonly random?: RandomSource;
   /** Timer functions (default the global ones). */
   readonly timers?: Timers;
+  /** Time source for keeping the round rate (default the monotonic system clock). */
+  readonly clock?: Clock;
   /** Receives requests, matches, queue sizes and waits. */
   readonly observer?: MatchObserver;
   /** Diagnostics. */
@@ -130,6 +134,8 @@ export class MatchServer {
   private readonly maxWaitMs: number;
   private readonly maxBodyBytes: number;
   private readonly timers: Timers;
+  private readonly clock: Clock;
+  private lastTickAt = Number.NEGATIVE_INFINITY;
   private readonly observer: MatchObserver;
   private readonly logger: Logger;
   private loopTimer: unknown;
@@ -148,6 +154,7 @@ export class MatchServer {
     this.enqueues = new Batcher((requests) => this.queue.enqueueMany(requests), 500, 4);
     this.rooms = options.rooms ?? new MemoryRoomManager(options.random ? { random: options.random } : {});
     this.timers = options.timers ?? globalTimers;
+    this.clock = options.clock ?? systemClock;
     this.observer = options.observer ?? {};
     this.logger = options.logger ?? silentLogger;
     this.maker = new MatchMaker({
@@ -264,12 +271,15 @@ export class MatchServer {
 
   private schedule(): void {
     if (!this.running) return;
+    // Rounds start every tickIntervalMs (a slow round delays the next one, never overlaps it).
+    const delay = Math.max(0, this.tickIntervalMs - (this.clock.now() - this.lastTickAt));
     this.loopTimer = this.timers.setTimeout(() => {
+      this.lastTickAt = this.clock.now();
       this.currentTick = this.tick().finally(() => {
         this.currentTick = undefined;
         this.schedule();
       });
-    }, this.tickIntervalMs);
+    }, delay);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

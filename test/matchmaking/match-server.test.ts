@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSeededRandom } from '../../src/core/index.js';
+import { createSeededRandom, ManualClock } from '../../src/core/index.js';
 import {
   type GameServerAllocator,
   type MatchObserver,
@@ -10,6 +10,7 @@ import {
   RedisRoomManager,
   type RoomManager,
   StaticGameServerAllocator,
+  type Timers,
 } from '../../src/matchmaking/index.js';
 import { hasPostgres, hasRedis, redisUrl } from '../support/services.js';
 import { createPgliteDatabase, createPostgresDatabase, type TestDatabase } from './support/databases.js';
@@ -282,6 +283,45 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     expect(rows).toEqual([{ player_id: 'keep' }]);
     const { rows: players } = await db.client.query('SELECT id FROM players');
     expect(players).toEqual([{ id: 'keep' }]);
+  });
+
+  it.skipIf(skip)('runs a round every tickIntervalMs on the injected timers and clock', async () => {
+    const clock = new ManualClock(1000);
+    const scheduled: { cb: () => void; ms: number }[] = [];
+    let notify = () => {};
+    const timers: Timers = {
+      setTimeout(cb, ms) {
+        const timer = { cb, ms };
+        scheduled.push(timer);
+        notify();
+        return timer;
+      },
+      clearTimeout(handle) {
+        const i = scheduled.indexOf(handle as (typeof scheduled)[number]);
+        if (i >= 0) scheduled.splice(i, 1);
+      },
+    };
+    /** Fires the pending round; the round takes `roundMs` of (manual) time. */
+    const fire = async (roundMs: number) => {
+      const timer = scheduled.shift()!;
+      const rescheduled = new Promise<void>((resolve) => {
+        notify = resolve;
+      });
+      timer.cb();
+      clock.advance(roundMs);
+      await rescheduled;
+    };
+    const { server } = await start({ timers, clock, tickIntervalMs: 100 });
+    expect(scheduled.map((t) => t.ms)).toEqual([0]);
+    await server.queue.enqueue({ playerId: 'a', rating: 1500 });
+    await server.queue.enqueue({ playerId: 'b', rating: 1550 });
+    await fire(30);
+    expect(scheduled.map((t) => t.ms)).toEqual([70]);
+    expect((await server.queue.status('a')).state).toBe('matched');
+    await fire(250);
+    expect(scheduled.map((t) => t.ms)).toEqual([0]);
+    await server.close();
+    expect(scheduled).toEqual([]);
   });
 
   it.skipIf(skip)('reports through the observer and answers /healthz', async () => {
