@@ -210,7 +210,8 @@ describe.skipIf(!(hasPrometheus && hasPromtool))(
       // 10% loss is over the 5% threshold: the alert is pending (for: 1m) or already firing.
       expect(['pending', 'firing']).toContain(state.PacketLossHigh);
       expect(state.TargetDown).toBe('inactive');
-      expect(state.ServerTickP99OverBudget).toBe('inactive');
+      // ServerTickP99OverBudget's state is not asserted: on a busy CI machine a preempted tick is a
+      // genuinely slow tick, and the rule would be right to fire.
       const [up] = await prometheus.query('count(up == 1)');
       expect(up?.value).toBe(2);
     });
