@@ -191,7 +191,10 @@ export class MatchQueue {
       'DELETE FROM match_queue WHERE player_id = $1 RETURNING player_id',
       [playerId],
     );
-    if (rows.length === 1) return { state: 'cancelled' };
+    if (rows.length === 1) {
+      await this.announce();
+      return { state: 'cancelled' };
+    }
     const status = await this.status(playerId);
     return status.state === 'matched' ? status : { state: 'idle' };
   }
@@ -255,6 +258,19 @@ export class MatchQueue {
     return out;
   }
 
+  /**
+   * @returns a token that changes whenever a round committed matches or a player cancelled
+   * (anywhere): servers re-check their waiting requests only when it moved.
+   */
+  async events(): Promise<string> {
+    const { rows } = await this.sql.query<{ v: string }>('SELECT last_value::text AS v FROM match_events');
+    return rows[0]!.v;
+  }
+
+  private async announce(): Promise<void> {
+    await this.sql.query("SELECT nextval('match_events')");
+  }
+
   /** @returns a match by id, finished or not. */
   async getMatch(matchId: string): Promise<MatchRecord | undefined> {
     const { rows } = await this.sql.query<MatchRow>(
@@ -302,7 +318,8 @@ export class MatchQueue {
    * `choosePairs`; locks the chosen players with `FOR UPDATE SKIP LOCKED`, dropping pairs with a
    * player another round holds or whose entry changed; hands the surviving pairs to `decide`
    * (which allocates game servers and creates rooms); then writes the matches, sets the players'
-   * `current_match_id`, removes them from the queue and stores wait reasons, and commits. If
+   * `current_match_id`, removes them from the queue and stores wait reasons, and commits (then
+   * bumps {@link MatchQueue.events}). If
    * `decide`, a write or the commit fails, everything is rolled back and the error is rethrown.
    * When another server's round is running, this one is skipped (`skipped: true`).
    *
@@ -318,7 +335,7 @@ export class MatchQueue {
     matches: readonly MatchRecord[];
     waitedMs: Map<string, number>;
   }> {
-    return this.sql.transaction(async (tx) => {
+    const result = await this.sql.transaction(async (tx) => {
       const { rows: lock } = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
         ROUND_LOCK,
       ]);
@@ -339,6 +356,9 @@ export class MatchQueue {
       const waitedMs = new Map(queue.map((e) => [e.playerId, e.waitedMs]));
       return { skipped: false, queueSize: queue.length, matches: plan.matches, waitedMs };
     });
+    // After the commit, so whoever sees the new value also sees the matches.
+    if (result.matches.length > 0) await this.announce();
+    return result;
   }
 }
 

@@ -119,7 +119,8 @@ const REQUEST_PATH = /^\/match\/request\/([^/]+)$/;
  * - `GET /healthz`: 200 when PostgreSQL answers and the last round worked, else 503.
  *
  * Errors are `{"error": {"code", "message"}}` with a {@link MatchErrorCode}. A request that waits
- * learns of a match made by another server from a batched look-up each round.
+ * learns of a match made by another server from a batched look-up, made after each round in
+ * which the `match_events` sequence moved.
  */
 export class MatchServer {
   /** The queue this server works on. */
@@ -143,6 +144,7 @@ export class MatchServer {
   private closed = false;
   private currentTick: Promise<void> | undefined;
   private lastRoundError: MatchError | undefined;
+  private seenEvents = '';
 
   /** @param options - see {@link MatchServerOptions}. */
   constructor(options: MatchServerOptions) {
@@ -246,6 +248,10 @@ export class MatchServer {
         this.resolveMatched(match.player2Id, match);
       }
       if (this.waiters.size === 0) return;
+      // Only when some server made matches or a player cancelled since the last look-up.
+      const events = await this.queue.events();
+      if (events === this.seenEvents) return;
+      this.seenEvents = events;
       const states = await this.queue.lookup([...this.waiters.keys()]);
       for (const [playerId, state] of states) {
         if (state === 'idle') {

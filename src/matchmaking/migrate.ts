@@ -31,11 +31,14 @@ const statements = [
   'ALTER TABLE matches ADD COLUMN IF NOT EXISTS finished_at TIMESTAMP',
   'ALTER TABLE matches ADD COLUMN IF NOT EXISTS result VARCHAR(64)',
   'CREATE INDEX IF NOT EXISTS match_queue_order_idx ON match_queue (queued_at, player_id)',
+  // Bumped after every committed round with matches and every cancel, so servers re-check their
+  // waiting requests only when another server changed something (a sequence, not a table).
+  'CREATE SEQUENCE IF NOT EXISTS match_events',
 ];
 
 /**
- * Creates the matchmaking tables (`players`, `match_queue`, `matches`) and their added columns
- * and indexes. Idempotent and safe to call from several processes at once (an advisory lock
+ * Creates the matchmaking tables (`players`, `match_queue`, `matches`), their added columns
+ * and index, and the `match_events` sequence. Idempotent and safe to call from several processes at once (an advisory lock
  * serialises them); call it at start-up.
  *
  * @param client - the database, e.g. `pgPoolClient(pool)` or `pgliteClient(db)`.

@@ -218,6 +218,22 @@ describe.each(backends)('MatchQueue on $name', ({ skip, create }) => {
     expect(await queue.status('a')).toMatchObject({ reason: 'waiting_for_opponent' });
   });
 
+  it.skipIf(skip)('events() moves after rounds with matches and after cancels only', async () => {
+    const e0 = await queue.events();
+    await queue.enqueue({ playerId: 'a', rating: 1500 });
+    await queue.enqueue({ playerId: 'c', rating: 3000 });
+    await round();
+    expect(await queue.events()).toBe(e0);
+    await queue.enqueue({ playerId: 'b', rating: 1500 });
+    await round();
+    const e1 = await queue.events();
+    expect(e1).not.toBe(e0);
+    expect(await queue.cancel('nobody')).toEqual({ state: 'idle' });
+    expect(await queue.events()).toBe(e1);
+    await queue.cancel('c');
+    expect(await queue.events()).not.toBe(e1);
+  });
+
   it.skipIf(skip)('lookup reports many players at once', async () => {
     await queue.enqueue({ playerId: 'a', rating: 1500 });
     await queue.enqueue({ playerId: 'b', rating: 1520 });
