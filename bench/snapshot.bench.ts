@@ -26,7 +26,7 @@ import { printTable } from './format.js';
 
 // ---------------------------------------------------------------- scenarios
 
-const pongSchema = defineSchema({
+export const pongSchema = defineSchema({
   version: 1,
   entities: {
     ball: {
@@ -40,7 +40,7 @@ const pongSchema = defineSchema({
   },
 });
 
-const arenaSchema = defineSchema({
+export const arenaSchema = defineSchema({
   version: 1,
   entities: {
     unit: {
@@ -58,7 +58,7 @@ type Def<S> = S extends SnapshotSchema<infer D> ? D : never;
 type World<D extends EntityDefinitions> = EntityOf<D>[];
 
 /** A Pong match: ball with wall and paddle bounces, serve pauses, two AI paddles with dead zones. */
-function pongStream(ticks: number, rng: RandomSource): World<Def<typeof pongSchema>>[] {
+export function pongStream(ticks: number, rng: RandomSource): World<Def<typeof pongSchema>>[] {
   const dt = 1 / 60;
   let ball = { x: 400, y: 300, vx: 0, vy: 0 };
   let serve = 30;
@@ -110,7 +110,7 @@ function pongStream(ticks: number, rng: RandomSource): World<Def<typeof pongSche
 }
 
 /** 64 units wandering an arena: idle/walk/run/attack phases, turning, damage, deaths and respawns. */
-function arenaStream(ticks: number, rng: RandomSource): World<Def<typeof arenaSchema>>[] {
+export function arenaStream(ticks: number, rng: RandomSource): World<Def<typeof arenaSchema>>[] {
   const dt = 1 / 30;
   const states = ['idle', 'walk', 'run', 'attack'] as const;
   const speed = [0, 100, 250, 0];
@@ -257,8 +257,8 @@ function runDelta<D extends EntityDefinitions>(
     const bytes = server.encodeFor('c');
     encodeMs += performance.now() - t0;
     packets.push(bytes);
-    const distance = generated.netcode.snapshot.SnapshotPacket.decode(bytes).baselineDistance;
-    baselines.push(distance === 0 ? undefined : tick - distance);
+    const baseline = server.baselineTick('c');
+    baselines.push(baseline === 0 ? undefined : baseline);
     if (rng.next() >= loss) toClient.push({ at: tick + latencyTicks, bytes });
     while (toClient.length > 0 && toClient[0]!.at <= tick) {
       const p = toClient.shift()!;

@@ -43,6 +43,15 @@ export class BitReader {
     return value;
   }
 
+  /**
+   * Whether every remaining bit is zero (true when none remain).
+   */
+  restIsZero(): boolean {
+    for (let pos = this.bitPos; pos < this.bitEnd; pos++)
+      if ((this.buf[pos >>> 3]! >>> (7 - (pos & 7))) & 1) return false;
+    return true;
+  }
+
   /** Reads one bit as a boolean. */
   readBit(): boolean {
     return this.read(1) === 1;

@@ -12,22 +12,32 @@ type AnySchema = SnapshotSchema<any>;
 
 const NO_FIELDS = new Uint32Array(0);
 
+/** `1`: previous + 1; `01` + 2 bits: previous + 2..5; `001` + 4 bits: previous + 6..21; `000` + absolute. */
 function writeId(w: BitWriter, schema: AnySchema, id: number, prevId: number): void {
   const gap = id - prevId - 1;
   if (gap === 0) {
     w.write(1, 1);
-  } else if (gap <= 16) {
+  } else if (gap <= 4) {
     w.write(0b01, 2);
-    w.write(gap - 1, 4);
+    w.write(gap - 1, 2);
+  } else if (gap <= 20) {
+    w.write(0b001, 3);
+    w.write(gap - 5, 4);
   } else {
-    w.write(0b00, 2);
+    w.write(0b000, 3);
     w.write(id, schema.idBits);
   }
 }
 
 function readId(r: BitReader, schema: AnySchema, prevId: number): number {
-  const code = r.read(1) === 1 ? 'next' : r.read(1) === 1 ? 'near' : 'far';
-  const id = code === 'next' ? prevId + 1 : code === 'near' ? prevId + 2 + r.read(4) : r.read(schema.idBits);
+  const id =
+    r.read(1) === 1
+      ? prevId + 1
+      : r.read(1) === 1
+        ? prevId + 2 + r.read(2)
+        : r.read(1) === 1
+          ? prevId + 6 + r.read(4)
+          : r.read(schema.idBits);
   if (id <= prevId || id > schema.maxEntityId)
     throw new SnapshotMalformedError(`entity id ${id} out of order or range (previous ${prevId})`);
   return id;
@@ -42,29 +52,37 @@ function unzigzag(zz: number): number {
   return zz % 2 === 0 ? zz / 2 + 1 : -(zz + 1) / 2;
 }
 
+/** Bits of the tiny zigzag code of wide numbers: changes of -2..+2. */
+const TINY_BITS = 2;
+
 /**
- * A changed value: nothing for a boolean (a flip); for wide numbers `1` + small zigzag delta,
- * `01` + medium zigzag delta or `00` + full value (`0` + full value without a medium code);
- * otherwise the full value.
+ * A changed value: nothing for a boolean (a flip); for wide numbers `1` + tiny zigzag change,
+ * `01` + small zigzag change, `001` + medium zigzag change or `000` + full value (`00` + full
+ * value without a medium code); otherwise the full value.
  */
 function writeValue(w: BitWriter, f: CompiledField, base: number, q: number): void {
   if (f.spec.kind === 'bool') return;
   if (f.deltaBits > 0) {
     const zz = zigzag(q - base);
-    if (zz < 2 ** f.deltaBits) {
+    if (zz < 2 ** TINY_BITS) {
       w.write(1, 1);
+      w.write(zz, TINY_BITS);
+      return;
+    }
+    if (zz < 2 ** f.deltaBits) {
+      w.write(0b01, 2);
       w.write(zz, f.deltaBits);
       return;
     }
     if (f.mediumBits > 0) {
       if (zz < 2 ** f.mediumBits) {
-        w.write(0b01, 2);
+        w.write(0b001, 3);
         w.write(zz, f.mediumBits);
         return;
       }
-      w.write(0b00, 2);
+      w.write(0b000, 3);
     } else {
-      w.write(0, 1);
+      w.write(0b00, 2);
     }
   }
   w.write(q, f.bits);
@@ -72,19 +90,25 @@ function writeValue(w: BitWriter, f: CompiledField, base: number, q: number): vo
 
 function readValue(r: BitReader, f: CompiledField, base: number): number {
   if (f.spec.kind === 'bool') return 1 - base;
-  // The prefix: 'small' (1), 'medium' (01) or 'full' (00, or 0 without a medium code).
+  // The prefix: tiny (1), small (01), medium (001) or full (000, or 00 without a medium code).
   const code =
-    f.deltaBits === 0 || r.read(1) === 0
-      ? f.mediumBits > 0 && r.read(1) === 1
-        ? 'medium'
-        : 'full'
-      : 'small';
+    f.deltaBits === 0
+      ? 'full'
+      : r.read(1) === 1
+        ? 'tiny'
+        : r.read(1) === 1
+          ? 'small'
+          : f.mediumBits > 0 && r.read(1) === 1
+            ? 'medium'
+            : 'full';
   const q =
-    code === 'small'
-      ? base + unzigzag(r.read(f.deltaBits))
-      : code === 'medium'
-        ? base + unzigzag(r.read(f.mediumBits))
-        : r.read(f.bits);
+    code === 'tiny'
+      ? base + unzigzag(r.read(TINY_BITS))
+      : code === 'small'
+        ? base + unzigzag(r.read(f.deltaBits))
+        : code === 'medium'
+          ? base + unzigzag(r.read(f.mediumBits))
+          : r.read(f.bits);
   if (q < 0 || q > f.maxQ) throw new SnapshotMalformedError(`field "${f.name}" value ${q} out of range`);
   return q;
 }
@@ -128,6 +152,8 @@ function sameValues(a: Uint32Array, b: Uint32Array): boolean {
 
 /**
  * Writes the changes from `base` to `target` (both sorted by id).
+ * @param terminated - end the list with a `0` bit (full snapshots, whose payload is then never
+ * empty, so a packet cut before it is detected); otherwise the list ends with the bytes (deltas).
  * @returns the number of entities written (created, updated or removed).
  */
 export function encodeDelta(
@@ -135,6 +161,7 @@ export function encodeDelta(
   schema: AnySchema,
   base: readonly EntityRecord[],
   target: readonly EntityRecord[],
+  terminated: boolean,
 ): number {
   let i = 0;
   let j = 0;
@@ -175,7 +202,7 @@ export function encodeDelta(
     j++;
     written++;
   }
-  w.write(0, 1); // end of list
+  if (terminated) w.write(0, 1);
   return written;
 }
 
@@ -183,11 +210,22 @@ export function encodeDelta(
  * Applies a payload to `base`, returning the new sorted entity list (unchanged records shared).
  * @throws SnapshotTruncatedError or SnapshotMalformedError on bad input; callers catch them.
  */
-export function decodeDelta(r: BitReader, schema: AnySchema, base: readonly EntityRecord[]): EntityRecord[] {
+export function decodeDelta(
+  r: BitReader,
+  schema: AnySchema,
+  base: readonly EntityRecord[],
+  terminated: boolean,
+): EntityRecord[] {
   const out: EntityRecord[] = [];
   let i = 0;
   let prevId = -1;
-  while (r.read(1) === 1) {
+  // Every entity starts with a 1. A terminated list ends with a 0; otherwise the list ends where
+  // only zero padding (fewer than 8 bits) is left.
+  while (terminated || r.remaining >= 8 || !r.restIsZero()) {
+    if (r.read(1) !== 1) {
+      if (terminated) break;
+      throw new SnapshotMalformedError('zero bit where an entity must start');
+    }
     const id = readId(r, schema, prevId);
     while (i < base.length && base[i]!.id < id) out.push(base[i++]!);
     const b = i < base.length && base[i]!.id === id ? base[i++] : undefined;
@@ -210,8 +248,10 @@ export function decodeDelta(r: BitReader, schema: AnySchema, base: readonly Enti
     prevId = id;
   }
   while (i < base.length) out.push(base[i++]!);
-  if (r.remaining >= 8)
-    throw new SnapshotMalformedError(`${r.remaining >>> 3} trailing bytes after the payload`);
-  if (r.read(r.remaining) !== 0) throw new SnapshotMalformedError('non-zero padding bits');
+  if (terminated) {
+    if (r.remaining >= 8)
+      throw new SnapshotMalformedError(`${r.remaining >>> 3} trailing bytes after the payload`);
+    if (!r.restIsZero()) throw new SnapshotMalformedError('non-zero padding bits');
+  }
   return out;
 }

@@ -1,6 +1,7 @@
 import { InvalidOptionError, InvalidStateError, type Logger, silentLogger } from '../core/index.js';
 import { BitWriter } from './bit-writer.js';
 import { encodeDelta } from './delta-codec.js';
+import { MAX_DISTANCE, writeDeltaHeader } from './delta-header.js';
 import {
   InvalidEntityError,
   type SnapshotDecodeError,
@@ -8,6 +9,7 @@ import {
   SnapshotSchemaMismatchError,
 } from './errors.js';
 import { type Frame, FrameRing } from './frame-ring.js';
+import { predictRecords } from './prediction.js';
 import type { EntityDefinitions, EntityOf, EntityRecord, SnapshotSchema } from './schema.js';
 import type { SnapshotObserver } from './snapshot-observer.js';
 import { decodeAck, encodePacket } from './wire.js';
@@ -35,7 +37,7 @@ export interface SnapshotterCounters {
   fullSnapshots: number;
   /** Delta snapshots encoded. */
   deltaSnapshots: number;
-  /** Full snapshots sent because the client's baseline had left the buffer. */
+  /** Full snapshots sent because the client's baseline had left the buffer or was too old for a delta. */
   baselinesExpired: number;
   /** Bytes of every packet returned by `encodeFor`. */
   bytesEncoded: number;
@@ -65,6 +67,8 @@ export type AckResult =
 interface ClientState {
   /** Newest acknowledged tick, 0 when none. */
   baselineTick: number;
+  /** Acknowledged ticks (ascending, at most `bufferSize`): the references deltas predict along. */
+  acked: number[];
 }
 
 /**
@@ -94,7 +98,7 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
   private readonly observer: SnapshotObserver | undefined;
   private readonly clients = new Map<string, ClientState>();
   private readonly writer = new BitWriter();
-  /** Packets already encoded for the latest tick, by baseline tick (0 = full). */
+  /** Packets already encoded for the latest tick, by `baseline * 128 + refDistance` (0 = full). */
   private readonly encoded = new Map<number, Uint8Array>();
   private latest: Frame | undefined;
   private readonly stats: SnapshotterCounters = {
@@ -173,7 +177,7 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
    */
   addClient(clientId: string): void {
     if (this.clients.has(clientId)) throw new InvalidStateError(`client "${clientId}" is already registered`);
-    this.clients.set(clientId, { baselineTick: 0 });
+    this.clients.set(clientId, { baselineTick: 0, acked: [] });
   }
 
   /**
@@ -199,26 +203,40 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
     let baseline: Frame | undefined;
     if (client.baselineTick !== 0 && client.baselineTick < latest.tick) {
       baseline = this.ring.get(client.baselineTick);
-      if (baseline === undefined) {
+      if (baseline === undefined || latest.tick - baseline.tick > MAX_DISTANCE) {
+        baseline = undefined;
         this.stats.baselinesExpired++;
         this.logger.debug(
           { clientId, baselineTick: client.baselineTick },
           'snapshot baseline left the buffer',
         );
         client.baselineTick = 0;
+        client.acked.length = 0;
       }
     }
-    const key = baseline?.tick ?? 0;
+    const ref = baseline === undefined ? undefined : this.reference(client, baseline.tick, latest.tick);
+    const refDistance = ref === undefined ? 0 : baseline!.tick - ref.tick;
+    const key = baseline === undefined ? 0 : baseline.tick * 128 + refDistance;
     let bytes = this.encoded.get(key);
     if (bytes === undefined) {
       this.writer.reset();
-      encodeDelta(this.writer, this.schema, baseline?.records ?? [], latest.records);
-      bytes = encodePacket({
-        tick: latest.tick,
-        baselineDistance: baseline === undefined ? 0 : latest.tick - baseline.tick,
-        schemaHash: baseline === undefined ? this.schema.hash : 0,
-        payload: this.writer.finish(),
-      });
+      if (baseline === undefined) {
+        encodeDelta(this.writer, this.schema, [], latest.records, true);
+        bytes = encodePacket({
+          tick: latest.tick,
+          schemaHash: this.schema.hash,
+          payload: this.writer.finish(),
+        });
+      } else {
+        const distance = latest.tick - baseline.tick;
+        writeDeltaHeader(this.writer, { tick: latest.tick, distance, refDistance });
+        const predicted =
+          ref === undefined
+            ? baseline.records
+            : predictRecords(this.schema, baseline.records, ref.records, distance, refDistance);
+        encodeDelta(this.writer, this.schema, predicted, latest.records, false);
+        bytes = encodePacket({ delta: this.writer.finish() });
+      }
       this.encoded.set(key, bytes);
     }
     if (baseline === undefined) this.stats.fullSnapshots++;
@@ -255,14 +273,44 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
       return { ok: false, error: error! };
     }
     this.stats.acksAccepted++;
-    if (decoded.value.requestFull || decoded.value.tick === 0) {
+    const tick = decoded.value.tick;
+    if (decoded.value.requestFull || tick === 0) {
       // Tick 0: the client holds nothing (e.g. it restarted), so deltas would be undecodable.
       if (decoded.value.requestFull) this.stats.fullRequests++;
       client.baselineTick = 0;
-    } else if (decoded.value.tick > client.baselineTick) {
-      client.baselineTick = decoded.value.tick;
+      client.acked.length = 0;
+    } else {
+      if (tick > client.baselineTick) client.baselineTick = tick;
+      rememberAck(client.acked, tick, this.ring.size);
     }
     return { ok: true, baselineTick: client.baselineTick };
+  }
+
+  /**
+   * The client's baseline tick: the tick the next delta for it is coded against, 0 when its next
+   * packet will be full.
+   * @param clientId - a registered client.
+   * @throws InvalidStateError when the client is unknown.
+   */
+  baselineTick(clientId: string): number {
+    return this.client(clientId).baselineTick;
+  }
+
+  /**
+   * The frame to predict along: an acknowledged tick before the baseline (so the client holds it
+   * as long as the server does) whose distance to the baseline is closest to the delta's own.
+   */
+  private reference(client: ClientState, baselineTick: number, tick: number): Frame | undefined {
+    const want = tick - baselineTick;
+    let best: Frame | undefined;
+    for (const t of client.acked) {
+      const e = baselineTick - t;
+      if (e < 1 || e > MAX_DISTANCE) continue;
+      if (best !== undefined && Math.abs(e - want) >= Math.abs(baselineTick - best.tick - want)) continue;
+      const frame = this.ring.get(t);
+      if (frame !== undefined) best = frame;
+    }
+    return best;
   }
 
   private client(clientId: string): ClientState {
@@ -270,6 +318,15 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
     if (client === undefined) throw new InvalidStateError(`client "${clientId}" is not registered`);
     return client;
   }
+}
+
+/** Inserts `tick` into the ascending list `acked`, keeping its newest `limit` entries. */
+function rememberAck(acked: number[], tick: number, limit: number): void {
+  let i = acked.length;
+  while (i > 0 && acked[i - 1]! > tick) i--;
+  if (i > 0 && acked[i - 1] === tick) return;
+  acked.splice(i, 0, tick);
+  if (acked.length > limit) acked.shift();
 }
 
 /** Replaces records of `next` equal to their counterpart in `prev` by that counterpart. */

@@ -23,6 +23,21 @@ export interface FloatField {
   readonly max: number;
   /** Quantization step (> 0); `(max - min) / step` is at most `2^32 - 1`. */
   readonly step: number;
+  /**
+   * How deltas predict the field before coding the difference (default `'linear'`): `'linear'`
+   * extrapolates along two snapshots both ends hold, so steady motion costs almost nothing;
+   * `'none'` codes the change from the baseline (better for values that jump around).
+   */
+  readonly predict?: FloatPrediction;
+}
+
+/** Prediction of a float field in deltas; see {@link FloatField.predict}. */
+export type FloatPrediction = 'linear' | 'none';
+
+/** Options of {@link floatField}. */
+export interface FloatFieldOptions {
+  /** See {@link FloatField.predict} (default `'linear'`). */
+  readonly predict?: FloatPrediction;
 }
 
 /** A boolean field: one bit in a full snapshot, zero bits in a delta (a change is a flip). */
@@ -68,14 +83,18 @@ export function intField(min: number, max: number): IntField {
  * @param min - smallest allowed value (finite).
  * @param max - largest allowed value (finite, > min).
  * @param step - quantization step (> 0, at most `2^32 - 1` steps in the range).
- * @throws InvalidOptionError when the range or step is invalid.
+ * @param options - prediction (default linear).
+ * @throws InvalidOptionError when the range, step or prediction is invalid.
  */
-export function floatField(min: number, max: number, step: number): FloatField {
+export function floatField(min: number, max: number, step: number, options?: FloatFieldOptions): FloatField {
   if (!Number.isFinite(min) || !Number.isFinite(max) || !(max > min))
     throw new InvalidOptionError('floatField', `need finite min < max, got [${min}, ${max}]`);
   if (!Number.isFinite(step) || !(step > 0) || Math.ceil((max - min) / step) > MAX_RANGE)
     throw new InvalidOptionError('floatField', `step must be > 0 with at most 2^32 - 1 steps, got ${step}`);
-  return Object.freeze({ kind: 'float', min, max, step });
+  const predict = options?.predict ?? 'linear';
+  if (predict !== 'linear' && predict !== 'none')
+    throw new InvalidOptionError('floatField', `predict must be 'linear' or 'none', got ${String(predict)}`);
+  return Object.freeze({ kind: 'float', min, max, step, predict });
 }
 
 /** Declares a boolean field. */

@@ -29,6 +29,8 @@ export {
   type FieldSpec,
   type FieldValue,
   type FloatField,
+  type FloatFieldOptions,
+  type FloatPrediction,
   floatField,
   type IntField,
   intField,

@@ -44,6 +44,8 @@ export interface CompiledField {
   readonly mediumBits: number;
   /** Quantized value of a freshly created entity's field (the delta base for creations). */
   readonly defaultQ: number;
+  /** Deltas code the difference from a linear extrapolation (floats with `predict: 'linear'`). */
+  readonly predict: boolean;
 }
 
 /** @internal An entity type compiled for coding. */
@@ -63,6 +65,12 @@ export interface EntityRecord {
   /** Materialized entity, built on first use. */
   view: object | undefined;
 }
+
+/**
+ * @internal Version of the wire format (proto/snapshot.proto plus the bit layouts), folded into
+ * every schema hash: ends on different versions reject each other's full snapshots and acks.
+ */
+export const WIRE_VERSION = 2;
 
 /** Number of bits needed to hold values 0..maxValue. */
 export function bitsFor(maxValue: number): number {
@@ -94,7 +102,8 @@ function compileField(name: string, spec: FieldSpec): CompiledField {
   const numeric = spec.kind === 'int' || spec.kind === 'float';
   const deltaBits = numeric && bits >= 6 ? Math.ceil(bits / 2) : 0;
   const mediumBits = deltaBits > 0 && bits - 3 > deltaBits ? bits - 3 : 0;
-  return { name, spec, bits, maxQ, deltaBits, mediumBits, defaultQ };
+  const predict = spec.kind === 'float' && spec.predict !== 'none';
+  return { name, spec, bits, maxQ, deltaBits, mediumBits, defaultQ, predict };
 }
 
 function fnv1a(text: string): number {
@@ -155,9 +164,10 @@ export class SnapshotSchema<D extends EntityDefinitions> {
     this.typeBits = bitsFor(this.types.length - 1);
     this.idBits = bitsFor(maxEntityId);
     const canonical = JSON.stringify([
+      WIRE_VERSION,
       version,
       maxEntityId,
-      this.types.map((t) => [t.name, t.fields.map((f) => [f.name, f.spec])]),
+      this.types.map((t) => [t.name, t.fields.map((f) => [f.name, { ...f.spec, predict: f.predict }])]),
     ]);
     this.hash = fnv1a(canonical);
   }

@@ -1,6 +1,7 @@
 import { InvalidOptionError, type Logger, silentLogger } from '../core/index.js';
 import { BitReader } from './bit-reader.js';
 import { decodeDelta } from './delta-codec.js';
+import { readDeltaHeader } from './delta-header.js';
 import {
   SnapshotDecodeError,
   SnapshotMalformedError,
@@ -9,6 +10,7 @@ import {
   SnapshotUnknownBaselineError,
 } from './errors.js';
 import { type Frame, FrameRing } from './frame-ring.js';
+import { predictRecords } from './prediction.js';
 import type { EntityDefinitions, EntityOf, SnapshotSchema } from './schema.js';
 import type { SnapshotObserver } from './snapshot-observer.js';
 import { decodePacket, encodeAck } from './wire.js';
@@ -182,23 +184,38 @@ export class SnapshotClient<D extends EntityDefinitions> {
   private decode(bytes: Uint8Array): SnapshotReceiveResult<D> {
     const packet = decodePacket(bytes);
     if (!packet.ok) return packet;
-    const { tick, baselineDistance, schemaHash, payload } = packet.value;
-    if (tick === 0) return fail(new SnapshotMalformedError('snapshot tick 0'));
-    const full = baselineDistance === 0;
-    if (full && schemaHash !== this.schema.hash)
-      return fail(new SnapshotSchemaMismatchError(this.schema.hash, schemaHash));
-    if (!full && (schemaHash !== 0 || baselineDistance >= tick))
-      return fail(new SnapshotMalformedError('delta with a schema hash or a baseline before tick 1'));
-    const newestTick = this.newest?.tick ?? 0;
-    if (tick <= newestTick) return fail(new SnapshotStaleError(tick, newestTick));
-    let baseline: Frame | undefined;
-    if (!full) {
-      baseline = this.ring.get(tick - baselineDistance);
-      if (baseline === undefined) return fail(new SnapshotUnknownBaselineError(tick - baselineDistance));
+    const { tick: fullTick, schemaHash, payload, delta } = packet.value;
+    const full = delta.length === 0;
+    if (full) {
+      if (fullTick === 0) return fail(new SnapshotMalformedError('snapshot tick 0'));
+      if (schemaHash !== this.schema.hash)
+        return fail(new SnapshotSchemaMismatchError(this.schema.hash, schemaHash));
+    } else if (fullTick !== 0 || schemaHash !== 0 || payload.length !== 0) {
+      return fail(new SnapshotMalformedError('delta with full-snapshot fields'));
     }
+    const newestTick = this.newest?.tick ?? 0;
+    const reader = new BitReader(full ? payload : delta);
+    let tick = fullTick;
+    let base: Frame['records'] = [];
     let records: Frame['records'];
     try {
-      records = decodeDelta(new BitReader(payload), this.schema, baseline?.records ?? []);
+      if (!full) {
+        const header = readDeltaHeader(reader, newestTick);
+        tick = header.tick;
+        if (tick <= newestTick) return fail(new SnapshotStaleError(tick, newestTick));
+        const baseline = this.ring.get(tick - header.distance);
+        if (baseline === undefined) return fail(new SnapshotUnknownBaselineError(tick - header.distance));
+        base = baseline.records;
+        if (header.refDistance !== 0) {
+          const ref = this.ring.get(baseline.tick - header.refDistance);
+          if (ref === undefined)
+            return fail(new SnapshotUnknownBaselineError(baseline.tick - header.refDistance));
+          base = predictRecords(this.schema, base, ref.records, header.distance, header.refDistance);
+        }
+      } else if (tick <= newestTick) {
+        return fail(new SnapshotStaleError(tick, newestTick));
+      }
+      records = decodeDelta(reader, this.schema, base, full);
     } catch (err) {
       if (err instanceof SnapshotDecodeError) return fail(err);
       return fail(new SnapshotMalformedError(`payload: ${String(err)}`));

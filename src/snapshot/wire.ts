@@ -7,12 +7,12 @@ import { pong } from './generated/snapshot.js';
 
 const { SnapshotAck, SnapshotPacket } = pong.netcode.snapshot;
 
-/** A decoded {@link SnapshotPacket}. */
+/** A decoded {@link SnapshotPacket}: a full snapshot (`delta` empty) or a delta (only `delta`). */
 export interface PacketFields {
   readonly tick: number;
-  readonly baselineDistance: number;
   readonly schemaHash: number;
   readonly payload: Uint8Array;
+  readonly delta: Uint8Array;
 }
 
 /** A decoded {@link SnapshotAck}. */
@@ -27,7 +27,8 @@ export type Decoded<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: SnapshotDecodeError };
 
-export function encodePacket(fields: PacketFields): Uint8Array {
+/** Encodes the fields given (a full snapshot's three, or a delta's one); absent fields cost nothing. */
+export function encodePacket(fields: Partial<PacketFields>): Uint8Array {
   return SnapshotPacket.encode(fields).finish();
 }
 
@@ -50,9 +51,9 @@ export function decodePacket(bytes: Uint8Array): Decoded<PacketFields> {
       ok: true,
       value: {
         tick: m.tick,
-        baselineDistance: m.baselineDistance,
         schemaHash: m.schemaHash,
         payload: m.payload,
+        delta: m.delta,
       },
     };
   } catch (err) {

@@ -3,13 +3,16 @@ import { InvalidOptionError, InvalidStateError } from '../../src/core/index.js';
 import { pong } from '../../src/snapshot/generated/snapshot.js';
 import {
   DeltaSnapshotter,
+  defineSchema,
+  floatField,
   InvalidEntityError,
   SnapshotClient,
   type SnapshotObserver,
 } from '../../src/snapshot/index.js';
-import { dotSchema, hashHex, hex } from './support/dots.js';
+import { deltaHeader, dotSchema, hashHex, hex } from './support/dots.js';
 
 const { SnapshotAck, SnapshotPacket } = pong.netcode.snapshot;
+const rollSchema = defineSchema({ version: 1, entities: { ball: { x: floatField(0, 100, 1) } } });
 const ack = (tick: number, requestFull = false, schemaHash = dotSchema.hash) =>
   SnapshotAck.encode({ tick, schemaHash, requestFull }).finish();
 
@@ -27,24 +30,26 @@ describe('DeltaSnapshotter wire bytes', () => {
     expect(hex(s.encodeFor('a'))).toBe(`0801 1d${hashHex(dotSchema.hash)} 2202 e8c0`.replace(/ /g, ''));
   });
 
-  it('encodes a one-field change of one entity in exactly 8 bytes', () => {
+  it('encodes a one-field change of one entity in exactly 6 bytes', () => {
     const s = server();
     s.capture(1, [{ id: 0, type: 'dot', x: 3, on: false }]);
     s.receiveAck('a', ack(1));
     s.capture(2, [{ id: 0, type: 'dot', x: 4, on: false }]);
-    // tick 2, baseline distance 1, payload: more 1 | next 1 | update 0 | mask 10 | x 0100 | end 0
-    expect(hex(s.encodeFor('a'))).toBe('0802100122 02d200'.replace(/ /g, ''));
+    // delta field (2a, length 04). Header: tick low bits 0000000010 | distance 1: 0 000 |
+    // no reference 00 -> 00 80. Entity: more 1 | next 1 | update 0 | mask 10 | x 0100 -> d2 0(0)
+    expect(hex(s.encodeFor('a'))).toBe('2a04 0080 d200'.replace(/ /g, ''));
   });
 
-  it('sends 1 payload byte when nothing changed, and flips booleans with no value bits', () => {
+  it('sends only the 2-byte header when nothing changed, and flips booleans with no value bits', () => {
     const s = server();
     s.capture(1, [{ id: 0, type: 'dot', x: 3, on: false }]);
     s.receiveAck('a', ack(1));
     s.capture(2, [{ id: 0, type: 'dot', x: 3, on: false }]);
-    expect(hex(s.encodeFor('a'))).toBe('08021001220100');
+    expect(hex(s.encodeFor('a'))).toBe('2a020080');
     s.capture(3, [{ id: 0, type: 'dot', x: 3, on: true }]);
-    // more 1 | next 1 | update 0 | mask 01 | end 0 -> 1100 10(00)
-    expect(hex(s.encodeFor('a'))).toBe('080310022201c8');
+    // tick 0000000011 | distance 2: 0 001 | no reference 00 -> 00 c4;
+    // more 1 | next 1 | update 0 | mask 01 -> 1100 1(000)
+    expect(hex(s.encodeFor('a'))).toBe('2a0300c4c8');
   });
 
   it('encodes removal and creation', () => {
@@ -52,9 +57,36 @@ describe('DeltaSnapshotter wire bytes', () => {
     s.capture(1, [{ id: 0, type: 'dot', x: 3, on: false }]);
     s.receiveAck('a', ack(1));
     s.capture(2, [{ id: 5, type: 'dot', x: 0, on: true }]);
-    // remove 0: 1 | 1 | 11 ; create 5 (gap 4 -> 01 + 0011): 1 | 01 0011 | 10 | mask 01 ; end 0
-    // 1111 1010 0111 0010 -> fa 72
-    expect(hex(s.encodeFor('a'))).toBe('080210012202fa72');
+    // header 00 80; remove 0: 1 | 1 | 11 ; create 5 (gap 4 -> 01 + 11): 1 | 01 11 | 10 | mask 01
+    // 1111 1011 1100 1(000) -> fb c8
+    expect(hex(s.encodeFor('a'))).toBe('2a040080fbc8');
+  });
+
+  it('predicts along two acknowledged snapshots and names the reference', () => {
+    const client = new SnapshotClient({ schema: rollSchema, bufferSize: 8 });
+    const roller = new DeltaSnapshotter({ schema: rollSchema, bufferSize: 8 });
+    roller.addClient('a');
+    const at = (tick: number, x: number) => {
+      roller.capture(tick, [{ id: 0, type: 'ball', x }]);
+      const bytes = roller.encodeFor('a');
+      const r = client.receive(bytes);
+      expect(r.ok && r.snapshot.entities.get(0)).toEqual({ id: 0, type: 'ball', x });
+      return bytes;
+    };
+    at(1, 10);
+    roller.receiveAck('a', client.createAck());
+    at(2, 12);
+    roller.receiveAck('a', client.createAck());
+    // x moves 2 per tick: 2 * 12 - 10 = 14 is predicted exactly, so nothing is listed.
+    // tick 0000000011 | distance 1: 0 000 | reference at the same distance: 1 -> 00 c2
+    expect(hex(at(3, 14))).toBe('2a0200c2');
+    roller.receiveAck('a', client.createAck());
+    // predicted 16, actual 17. Header: tick 0000000100 | 0 000 | 1, then the entity:
+    // more 1 | next 1 | update 0 | mask 1 | tiny 1 + zigzag(+1) 00
+    // -> 0000 0001 0000 001|1 1011 00(00) = 01 03 b0
+    expect(hex(at(4, 17))).toBe('2a030103b0');
+    // Tick 4 unacknowledged: baseline 3, and the reference at the same distance is tick 1.
+    expect(deltaHeader(at(5, 20), 4)).toEqual({ tick: 5, distance: 2, refDistance: 2 });
   });
 });
 
@@ -66,11 +98,11 @@ describe('DeltaSnapshotter baselines', () => {
     expect(client.receive(s.encodeFor('a')).ok).toBe(true);
     expect(s.receiveAck('a', client.createAck())).toEqual({ ok: true, baselineTick: 1 });
     for (let t = 2; t <= 4; t++) s.capture(t, [{ id: 0, type: 'dot', x: t, on: false }]);
-    const delta = SnapshotPacket.decode(s.encodeFor('a'));
-    expect(delta.baselineDistance).toBe(3);
+    expect(deltaHeader(s.encodeFor('a'), 1)).toEqual({ tick: 4, distance: 3, refDistance: 0 });
     s.capture(5, [{ id: 0, type: 'dot', x: 5, on: false }]); // tick 1 is overwritten by tick 5
     const full = SnapshotPacket.decode(s.encodeFor('a'));
-    expect(full.baselineDistance).toBe(0);
+    expect(full.delta.length).toBe(0);
+    expect(full.tick).toBe(5);
     expect(full.schemaHash).toBe(dotSchema.hash);
     expect(s.counters).toMatchObject({ fullSnapshots: 2, deltaSnapshots: 1, baselinesExpired: 1 });
     const r = client.receive(s.encodeFor('a'));
@@ -90,8 +122,8 @@ describe('DeltaSnapshotter baselines', () => {
     s.addClient('late2');
     const late = s.encodeFor('late');
     expect(s.encodeFor('late2')).toBe(late);
-    expect(SnapshotPacket.decode(late).baselineDistance).toBe(0);
-    expect(SnapshotPacket.decode(s.encodeFor('a')).baselineDistance).toBe(1);
+    expect(deltaHeader(late, 0)).toBeUndefined();
+    expect(deltaHeader(s.encodeFor('a'), 1)).toEqual({ tick: 2, distance: 1, refDistance: 0 });
     const client = new SnapshotClient({ schema: dotSchema });
     const r = client.receive(late);
     expect(r.ok && [...r.snapshot.entities.keys()]).toEqual([0, 1]);

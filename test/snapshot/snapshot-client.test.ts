@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/core/index.js';
+import { BitWriter } from '../../src/snapshot/bit-writer.js';
+import { writeDeltaHeader } from '../../src/snapshot/delta-header.js';
 import { pong } from '../../src/snapshot/generated/snapshot.js';
 import {
   DeltaSnapshotter,
@@ -11,8 +13,16 @@ import {
 import { dotSchema } from './support/dots.js';
 
 const { SnapshotAck, SnapshotPacket } = pong.netcode.snapshot;
-const packet = (tick: number, baselineDistance: number, payload: number[], schemaHash = 0) =>
-  SnapshotPacket.encode({ tick, baselineDistance, schemaHash, payload: new Uint8Array(payload) }).finish();
+/** A full snapshot packet with a hand-made payload. */
+const packet = (tick: number, payload: number[], schemaHash: number) =>
+  SnapshotPacket.encode({ tick, schemaHash, payload: new Uint8Array(payload) }).finish();
+/** A delta packet: the header, then `bits` (a string of 0/1) as the entity list. */
+function delta(tick: number, distance: number, refDistance: number, bits = ''): Uint8Array {
+  const w = new BitWriter();
+  writeDeltaHeader(w, { tick, distance, refDistance });
+  for (const b of bits) w.write(b === '1' ? 1 : 0, 1);
+  return SnapshotPacket.encode({ delta: w.finish() }).finish();
+}
 
 function setup() {
   const server = new DeltaSnapshotter({ schema: dotSchema });
@@ -44,7 +54,7 @@ describe('SnapshotClient', () => {
 
   it('rejects a delta against a baseline it does not hold and asks for a full snapshot', () => {
     const { client } = setup();
-    const r = client.receive(packet(10, 1, [0x00]));
+    const r = client.receive(delta(10, 1, 0));
     expect(errorCode(r)).toBe('ERR_SNAPSHOT_UNKNOWN_BASELINE');
     expect(client.wantsFullSnapshot).toBe(true);
     expect(SnapshotAck.decode(client.createAck())).toMatchObject({ tick: 0, requestFull: true });
@@ -56,32 +66,35 @@ describe('SnapshotClient', () => {
     const { server, client } = setup();
     server.capture(1, [{ id: 0, type: 'dot', x: 3, on: false }]);
     const full = server.encodeFor('a');
-    expect(errorCode(client.receive(packet(1, 0, [0xe8, 0xc0], dotSchema.hash ^ 0x10)))).toBe(
+    expect(errorCode(client.receive(packet(1, [0xe8, 0xc0], dotSchema.hash ^ 0x10)))).toBe(
       'ERR_SNAPSHOT_SCHEMA_MISMATCH',
     );
     expect(errorCode(client.receive(full.subarray(0, full.length - 1)))).toBe('ERR_SNAPSHOT_TRUNCATED');
-    expect(errorCode(client.receive(packet(1, 0, [0xe8], dotSchema.hash)))).toBe('ERR_SNAPSHOT_TRUNCATED');
-    expect(errorCode(client.receive(packet(1, 0, [0xe8, 0xc0, 0x00], dotSchema.hash)))).toBe(
+    expect(errorCode(client.receive(packet(1, [0xe8], dotSchema.hash)))).toBe('ERR_SNAPSHOT_TRUNCATED');
+    expect(errorCode(client.receive(packet(1, [0xe8, 0xc0, 0x00], dotSchema.hash)))).toBe(
       'ERR_SNAPSHOT_MALFORMED',
     );
-    expect(errorCode(client.receive(packet(1, 0, [0xe8, 0xc1], dotSchema.hash)))).toBe(
-      'ERR_SNAPSHOT_MALFORMED',
-    );
-    expect(errorCode(client.receive(packet(0, 0, [0xe8, 0xc0], dotSchema.hash)))).toBe(
-      'ERR_SNAPSHOT_MALFORMED',
-    );
+    expect(errorCode(client.receive(packet(1, [0xe8, 0xc1], dotSchema.hash)))).toBe('ERR_SNAPSHOT_MALFORMED');
+    expect(errorCode(client.receive(packet(0, [0xe8, 0xc0], dotSchema.hash)))).toBe('ERR_SNAPSHOT_MALFORMED');
     expect(errorCode(client.receive(new Uint8Array([0xff, 0xff, 0xff])))).toBe('ERR_SNAPSHOT_TRUNCATED');
     expect(client.latest).toBeUndefined();
     expect(client.receive(full).ok).toBe(true);
     expect(client.wantsFullSnapshot).toBe(false);
-    // Update of entity 1, absent from the baseline: more 1 | near 01 + 0000 | update 0
-    expect(errorCode(client.receive(packet(2, 1, [0b1010_0000, 0x00])))).toBe('ERR_SNAPSHOT_MALFORMED');
+    // Update of entity 1, absent from the baseline: more 1 | near 01 + 00 | update 0 | mask 10
+    expect(errorCode(client.receive(delta(2, 1, 0, '1010001')))).toBe('ERR_SNAPSHOT_MALFORMED');
+    // A zero where an entity must start, with a whole byte left: more 0 | 0000 0000
+    expect(errorCode(client.receive(delta(2, 1, 0, '000000000')))).toBe('ERR_SNAPSHOT_MALFORMED');
+    // A delta carrying full-snapshot fields as well.
+    const mixed = SnapshotPacket.encode({ tick: 2, delta: new Uint8Array([0, 0x80]) }).finish();
+    expect(errorCode(client.receive(mixed))).toBe('ERR_SNAPSHOT_MALFORMED');
+    // An entity cut short: more 1 | next 1 | update 0 | mask 10 | x 01 (of 4 bits)
+    expect(errorCode(client.receive(delta(2, 1, 0, '1101001')))).toBe('ERR_SNAPSHOT_TRUNCATED');
     expect(client.counters).toEqual({
       decoded: 1,
       full: 1,
       stale: 0,
-      truncated: 3,
-      malformed: 4,
+      truncated: 4,
+      malformed: 6,
       schemaMismatch: 1,
       unknownBaseline: 0,
     });
@@ -92,11 +105,27 @@ describe('SnapshotClient', () => {
     const schema = defineSchema({ version: 1, entities: { n: { v: intField(0, 9) } } });
     const client = new SnapshotClient({ schema });
     // more 1 | next 1 | create 10 | mask 1 | v 1111 (15 > 9) | end 0
-    const r = client.receive(packet(1, 0, [0b1110_1111, 0b1000_0000], schema.hash));
+    const r = client.receive(packet(1, [0b1110_1111, 0b1000_0000], schema.hash));
     expect(errorCode(r)).toBe('ERR_SNAPSHOT_MALFORMED');
     expect(r.ok || r.error.message).toMatch(/"v" value 15 out of range/);
-    expect(client.receive(packet(1, 0, [0b1110_1100, 0b1000_0000], schema.hash))).toMatchObject({ ok: true });
+    expect(client.receive(packet(1, [0b1110_1100, 0b1000_0000], schema.hash))).toMatchObject({ ok: true });
     expect(client.latest?.entities.get(0)).toEqual({ id: 0, type: 'n', v: 9 });
+  });
+
+  it('restores the tick from its low 10 bits across the wrap, and rejects a missing reference', () => {
+    const { server, client } = setup();
+    server.capture(1020, [{ id: 0, type: 'dot', x: 1, on: false }]);
+    expect(client.receive(server.encodeFor('a')).ok).toBe(true);
+    // tick 1030 (low bits 6) against 1020 (distance 10): restored as 1030, not 6
+    const r = client.receive(delta(1030, 10, 0, '110101010'));
+    expect(r.ok && r.snapshot.tick).toBe(1030);
+    expect(r.ok && r.snapshot.entities.get(0)).toEqual({ id: 0, type: 'dot', x: 10, on: false });
+    // a prediction reference the client does not hold (1030 - 1 - 5 = 1024)
+    expect(errorCode(client.receive(delta(1031, 1, 5)))).toBe('ERR_SNAPSHOT_UNKNOWN_BASELINE');
+    // Tick 2054 has the same low bits as 1030; the window is (newest + 72 - 1024, newest + 72],
+    // so it reads as 1030: stale. (A delta is never more than 72 ticks ahead of the newest tick.)
+    expect(errorCode(client.receive(delta(1030 + 1024, 1, 0)))).toBe('ERR_SNAPSHOT_STALE');
+    expect(client.counters).toMatchObject({ decoded: 2, unknownBaseline: 1, stale: 1 });
   });
 
   it('rejects stale and duplicate snapshots without asking for a full one', () => {

@@ -32,14 +32,14 @@ export namespace pong {
                 /** SnapshotPacket tick. */
                 tick: number;
 
-                /** SnapshotPacket baselineDistance. */
-                baselineDistance: number;
-
                 /** SnapshotPacket schemaHash. */
                 schemaHash: number;
 
                 /** SnapshotPacket payload. */
                 payload: Uint8Array;
+
+                /** SnapshotPacket delta. */
+                delta: Uint8Array;
 
                 /**
                  * Encodes the specified SnapshotPacket message. Does not implicitly {@link pong.netcode.snapshot.SnapshotPacket.verify|verify} messages.
@@ -68,14 +68,14 @@ export namespace pong {
                     /** SnapshotPacket tick */
                     tick?: (number|null);
 
-                    /** SnapshotPacket baselineDistance */
-                    baselineDistance?: (number|null);
-
                     /** SnapshotPacket schemaHash */
                     schemaHash?: (number|null);
 
                     /** SnapshotPacket payload */
                     payload?: (Uint8Array|null);
+
+                    /** SnapshotPacket delta */
+                    delta?: (Uint8Array|null);
 
                     /** Unknown fields preserved while decoding when enabled */
                     $unknowns?: Uint8Array[];

@@ -41,9 +41,9 @@ export const pong = $root.pong = (() => {
                  * Properties of a SnapshotPacket.
                  * @typedef {Object} pong.netcode.snapshot.SnapshotPacket.$Properties
                  * @property {number|null} [tick] SnapshotPacket tick
-                 * @property {number|null} [baselineDistance] SnapshotPacket baselineDistance
                  * @property {number|null} [schemaHash] SnapshotPacket schemaHash
                  * @property {Uint8Array|null} [payload] SnapshotPacket payload
+                 * @property {Uint8Array|null} [delta] SnapshotPacket delta
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -84,14 +84,6 @@ export const pong = $root.pong = (() => {
                 SnapshotPacket.prototype.tick = 0;
 
                 /**
-                 * SnapshotPacket baselineDistance.
-                 * @member {number} baselineDistance
-                 * @memberof pong.netcode.snapshot.SnapshotPacket
-                 * @instance
-                 */
-                SnapshotPacket.prototype.baselineDistance = 0;
-
-                /**
                  * SnapshotPacket schemaHash.
                  * @member {number} schemaHash
                  * @memberof pong.netcode.snapshot.SnapshotPacket
@@ -106,6 +98,14 @@ export const pong = $root.pong = (() => {
                  * @instance
                  */
                 SnapshotPacket.prototype.payload = $util.newBuffer([]);
+
+                /**
+                 * SnapshotPacket delta.
+                 * @member {Uint8Array} delta
+                 * @memberof pong.netcode.snapshot.SnapshotPacket
+                 * @instance
+                 */
+                SnapshotPacket.prototype.delta = $util.newBuffer([]);
 
                 /**
                  * Encodes the specified SnapshotPacket message. Does not implicitly {@link pong.netcode.snapshot.SnapshotPacket.verify|verify} messages.
@@ -125,12 +125,12 @@ export const pong = $root.pong = (() => {
                         throw $Error("max depth exceeded");
                     if (message.tick != null && $Object.hasOwnProperty.call(message, "tick") && message.tick !== 0)
                         writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.tick);
-                    if (message.baselineDistance != null && $Object.hasOwnProperty.call(message, "baselineDistance") && message.baselineDistance !== 0)
-                        writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.baselineDistance);
                     if (message.schemaHash != null && $Object.hasOwnProperty.call(message, "schemaHash") && message.schemaHash !== 0)
                         writer.uint32(/* id 3, wireType 5 =*/29).fixed32(message.schemaHash);
                     if (message.payload != null && $Object.hasOwnProperty.call(message, "payload") && message.payload.length)
                         writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.payload);
+                    if (message.delta != null && $Object.hasOwnProperty.call(message, "delta") && message.delta.length)
+                        writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.delta);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -184,15 +184,6 @@ export const pong = $root.pong = (() => {
                                     delete message.tick;
                                 continue;
                             }
-                        case 2: {
-                                if (wireType !== 0)
-                                    break;
-                                if (value = reader.uint32())
-                                    message.baselineDistance = value;
-                                else
-                                    delete message.baselineDistance;
-                                continue;
-                            }
                         case 3: {
                                 if (wireType !== 5)
                                     break;
@@ -209,6 +200,15 @@ export const pong = $root.pong = (() => {
                                     message.payload = value;
                                 else
                                     delete message.payload;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.delta = value;
+                                else
+                                    delete message.delta;
                                 continue;
                             }
                         }

@@ -1,4 +1,7 @@
 /** A tiny schema whose packets are small enough to check byte by byte. */
+import { BitReader } from '../../../src/snapshot/bit-reader.js';
+import { type DeltaHeader, readDeltaHeader } from '../../../src/snapshot/delta-header.js';
+import { pong } from '../../../src/snapshot/generated/snapshot.js';
 import { boolField, defineSchema, intField } from '../../../src/snapshot/index.js';
 
 export const dotSchema = defineSchema({
@@ -16,4 +19,13 @@ export function hashHex(hash: number): string {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(hash);
   return b.toString('hex');
+}
+
+/**
+ * The header of a delta packet (its tick restored against `newestTick`), or undefined for a full
+ * snapshot.
+ */
+export function deltaHeader(bytes: Uint8Array, newestTick: number): DeltaHeader | undefined {
+  const m = pong.netcode.snapshot.SnapshotPacket.decode(bytes);
+  return m.delta.length === 0 ? undefined : readDeltaHeader(new BitReader(m.delta), newestTick);
 }
