@@ -61,6 +61,7 @@ const tickArb = fc.record({
   }),
   remove: fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 3 }),
   skip: fc.integer({ min: 1, max: 3 }), // ticks need not be consecutive
+  drift: fc.boolean(), // steady motion: linear prediction is exact or off by a step
 });
 
 /** What happens to one datagram: dropped, or delivered after `delay` steps, maybe twice. */
@@ -75,6 +76,7 @@ type Tick = {
   nudge: [number, number][];
   remove: number[];
   skip: number;
+  drift: boolean;
 };
 type Fate = { lost: number; delay: number; duplicate: number };
 
@@ -85,6 +87,9 @@ function step(world: Map<number, Entity>, t: Tick): void {
     if (e?.type === 'unit') world.set(id, { ...e, x: Math.min(100, Math.max(-100, e.x + dx)) });
   }
   for (const id of t.remove) world.delete(id);
+  if (t.drift)
+    for (const [id, e] of world)
+      if (e.type === 'unit') world.set(id, { ...e, x: e.x > 98 ? -100 : e.x + 1.37 * (id % 3) });
 }
 
 const quantized = (world: Map<number, Entity>) =>
@@ -97,6 +102,8 @@ interface Scenario {
   lossRate: number;
   serverBuffer: number;
   restartAt: number;
+  /** First tick: large ones cross the 2^10 wrap of the ticks sent in deltas. */
+  startTick: number;
 }
 
 function runScenario(sc: Scenario): void {
@@ -107,7 +114,7 @@ function runScenario(sc: Scenario): void {
   const world = new Map<number, Entity>();
   type Flight = { at: number; bytes: Uint8Array; toClient: boolean };
   let flights: Flight[] = [];
-  let tick = 0;
+  let tick = sc.startTick;
   let decoded = 0;
   let restarted = false;
   const fate = (list: Fate[], i: number): Fate =>
@@ -193,6 +200,7 @@ describe('snapshot stream properties', () => {
           lossRate: fc.constantFrom(0, 0.05, 0.2, 0.5, 0.9),
           serverBuffer: fc.constantFrom(2, 4, 32),
           restartAt: fc.integer({ min: -1, max: 80 }),
+          startTick: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 5000 })),
         }),
         (sc) => runScenario(sc),
       ),
