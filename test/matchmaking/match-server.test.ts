@@ -173,6 +173,37 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     expect((await requestMatch(base, { player_id: 'other', rating: 1500 })).status).toBe(202);
   });
 
+  it.skipIf(skip)('forgets a waiting request whose client went away; the player stays queued', async () => {
+    const { server, base } = await start();
+    const controller = new AbortController();
+    const gone = fetch(`${base}/match/request`, {
+      method: 'POST',
+      body: JSON.stringify({ player_id: 'g1', rating: 1500 }),
+      signal: controller.signal,
+    }).catch((err: Error) => err.name);
+    await untilQueued(base, 'g1');
+    while (server.waiting === 0) await new Promise((r) => setImmediate(r));
+    controller.abort();
+    expect(await gone).toBe('AbortError');
+    while (server.waiting > 0) await new Promise((r) => setImmediate(r));
+    expect(await call(base, 'GET', '/match/request/g1')).toMatchObject({
+      status: 200,
+      body: { status: 'queued' },
+    });
+    const answer = await requestMatch(base, { player_id: 'g2', rating: 1510 });
+    expect(answer).toMatchObject({ status: 200, body: { opponent_id: 'g1' } });
+  });
+
+  it.skipIf(skip)('widens the allowed difference with waiting time when configured', async () => {
+    const { base } = await start({ maxRatingDiff: 100, widening: [{ afterMs: 1, maxRatingDiff: 400 }] });
+    const [a, b] = await Promise.all([
+      requestMatch(base, { player_id: 'w1', rating: 1000 }),
+      requestMatch(base, { player_id: 'w2', rating: 1300 }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.opponent_id).toBe('w2');
+  });
+
   it.skipIf(skip)('cancels: the waiting request learns it, a second cancel is 404', async () => {
     const { base } = await start();
     const waiting = requestMatch(base, { player_id: 'c1', rating: 1500 });

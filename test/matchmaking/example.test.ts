@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { configFromEnv, startMatchServer } from '../../examples/match-server/server.js';
+import { call, requestMatch } from './support/http.js';
+
+describe('examples/match-server', () => {
+  it('reads its configuration from the environment with the documented defaults', () => {
+    expect(configFromEnv({})).toEqual({
+      port: 8080,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      gameServers: ['127.0.0.1:9000'],
+      maxRatingDiff: 100,
+      tickIntervalMs: 100,
+      maxWaitMs: 25_000,
+    });
+    expect(
+      configFromEnv({
+        PORT: '9090',
+        DATABASE_URL: 'postgres://db/x',
+        REDIS_URL: 'redis://r:6379/2',
+        GAME_SERVERS: 'a:1, b:2,',
+        MAX_RATING_DIFF: '50',
+      }),
+    ).toMatchObject({
+      port: 9090,
+      databaseUrl: 'postgres://db/x',
+      redisUrl: 'redis://r:6379/2',
+      gameServers: ['a:1', 'b:2'],
+      maxRatingDiff: 50,
+    });
+    expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+  });
+
+  it('starts in-process on PGlite and memory rooms and matches the acceptance pair', async () => {
+    const running = await startMatchServer({
+      port: 0,
+      host: '127.0.0.1',
+      gameServers: ['game1.example.com:9000'],
+      maxRatingDiff: 100,
+      tickIntervalMs: 20,
+    });
+    try {
+      const base = `http://127.0.0.1:${running.port}`;
+      const [a, b] = await Promise.all([
+        requestMatch(base, { player_id: 'p123', rating: 1500 }),
+        requestMatch(base, { player_id: 'p124', rating: 1520 }),
+      ]);
+      expect(a).toMatchObject({
+        status: 200,
+        body: { opponent_id: 'p124', game_server: 'game1.example.com:9000' },
+      });
+      expect(b.body.match_id).toBe(a.body.match_id);
+      expect(await running.server.rooms.getRoom(a.body.room_id as string)).toMatchObject({
+        matchId: a.body.match_id,
+        players: ['p123', 'p124'],
+        status: 'waiting',
+      });
+      expect(await call(base, 'GET', '/healthz')).toMatchObject({ status: 200 });
+    } finally {
+      await running.close();
+    }
+  });
+});
