@@ -302,13 +302,18 @@ export class MatchQueue {
    */
   async finishMatch(matchId: string, result: string | null = null): Promise<boolean> {
     return this.sql.transaction(async (tx) => {
-      const { rows } = await tx.query(
+      const { rows } = await tx.query<{ player1_id: string; player2_id: string }>(
         `UPDATE matches SET finished_at = ${UTC_NOW}, result = $2
-          WHERE id = $1 AND finished_at IS NULL RETURNING id`,
+          WHERE id = $1 AND finished_at IS NULL RETURNING player1_id, player2_id`,
         [matchId, result],
       );
-      if (rows.length === 0) return false;
-      await tx.query('UPDATE players SET current_match_id = NULL WHERE current_match_id = $1', [matchId]);
+      const match = rows[0];
+      if (match === undefined) return false;
+      const players = [match.player1_id, match.player2_id].sort();
+      await tx.query(
+        'UPDATE players SET current_match_id = NULL WHERE id = ANY($1::varchar[]) AND current_match_id = $2',
+        [players, matchId],
+      );
       return true;
     });
   }
