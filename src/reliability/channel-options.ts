@@ -6,10 +6,18 @@ import { MAX_HEADER_BYTES } from './packet-header.js';
 /** Options of {@link ReliableUdpChannel}. Limits are in bytes, messages or milliseconds. */
 export interface ReliableUdpChannelOptions {
   /**
-   * Called synchronously with each outgoing packet (a fresh array the callee may keep), from
-   * `update()` and, when many packets arrive between updates, from `receive()` (ack-only packets).
+   * Called synchronously with each outgoing packet, from `update()` and, when many packets arrive
+   * between updates, from `receive()` (ack-only packets). The packet is a fresh view the callee
+   * may keep: no other packet or message uses its bytes, though it may share an ArrayBuffer with
+   * them (mind its `byteOffset`). Its first `headroom` bytes are the callee's to fill.
    */
   send: (packet: Uint8Array) => void;
+  /**
+   * Bytes left free at the front of every outgoing packet for the owner's own framing (default 0,
+   * at most 64), so that it can write them in place instead of copying the packet. They are not
+   * counted in `maxPacketSize` or in the byte counters.
+   */
+  headroom?: number;
   /** Time source in milliseconds. */
   clock: Clock;
   /** Optional stats hooks (metrics). */
@@ -49,6 +57,7 @@ export interface ReliableUdpChannelOptions {
 /** Options with defaults applied and derived sizes. @internal */
 export interface ResolvedChannelOptions {
   maxPacketSize: number;
+  headroom: number;
   maxMessageSize: number;
   windowSize: number;
   sendQueueSize: number;
@@ -95,6 +104,7 @@ export function resolveChannelOptions(o: ReliableUdpChannelOptions): ResolvedCha
   const maxRtoMs = int('maxRtoMs', 2000, minRtoMs, 600_000);
   return {
     maxPacketSize,
+    headroom: int('headroom', 0, 0, 64),
     maxMessageSize,
     windowSize,
     sendQueueSize,

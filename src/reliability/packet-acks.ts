@@ -8,11 +8,15 @@ const PENDING = 0;
 const ACKED = 1;
 const LOST = 2;
 
-/** A sent data packet: when, its fate, and the reliable units (id * 65536 + fragment) it carried. */
+/**
+ * A sent data packet: when, its fate, and the reliable units (id * 65536 + fragment) it carried,
+ * `units[0, unitCount)`. One object per slot of the sent buffer, reused as sequences come round.
+ */
 interface SentPacket {
   sentAt: number;
   state: number;
   units: number[];
+  unitCount: number;
 }
 
 /** Late arrivals remembered between two updates (beyond this they are resent instead). */
@@ -63,14 +67,23 @@ export class PacketAcks {
     return !sequenceGreaterThan(ack, (this.sequence - 1) & 0xffff);
   }
 
-  /** Records a data packet going out now with the units it carries; returns its sequence. */
-  recordSent(now: number, units: number[]): number {
+  /** Records a data packet going out now with the units `units[0, count)`; returns its sequence. */
+  recordSent(now: number, units: readonly number[], count: number): number {
     const sequence = this.sequence;
     const evicted = this.sent.atSlot(sequence);
     if (evicted?.state === PENDING) this.markLost(evicted);
     const floor = (sequence - this.sent.size + 1) & 0xffff;
     if (this.sentAny && sequenceLessThan(this.lossCursor, floor)) this.lossCursor = floor;
-    this.sent.insert(sequence, { sentAt: now, state: PENDING, units });
+    let p = this.sent.slotValue(sequence);
+    if (p === undefined) {
+      p = { sentAt: now, state: PENDING, units: [], unitCount: 0 };
+    } else {
+      p.sentAt = now;
+      p.state = PENDING;
+    }
+    for (let i = 0; i < count; i++) p.units[i] = units[i]!;
+    p.unitCount = count;
+    this.sent.insert(sequence, p);
     this.sequence = (sequence + 1) & 0xffff;
     this.sentAny = true;
     return sequence;
@@ -130,7 +143,7 @@ export class PacketAcks {
         this.stats.packetsAckedLate++;
       }
       p.state = ACKED;
-      for (const unit of p.units) this.onUnitAcked(unit);
+      for (let k = 0; k < p.unitCount; k++) this.onUnitAcked(p.units[k]!);
     }
     // Packets 32 or more behind this ack can no longer be acknowledged by a newest-ack: lost.
     const limit = (ack - 31) & 0xffff;

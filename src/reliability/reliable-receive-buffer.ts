@@ -1,3 +1,4 @@
+import type { ByteSlab } from './byte-slab.js';
 import { type Entry, EntryKind } from './message-codec.js';
 
 /** A reliable message being received: whole, or fragments gathered so far. */
@@ -44,6 +45,8 @@ export class ReliableReceiveBuffer {
     readonly size: number,
     private readonly maxMessageSize: number,
     private readonly maxBufferedBytes: number,
+    /** Where copies of received bytes are carved from. */
+    private readonly slab: ByteSlab,
   ) {
     this.ids = new Float64Array(size).fill(-1);
     this.slots = new Array<IncomingMessage | undefined>(size).fill(undefined);
@@ -57,7 +60,7 @@ export class ReliableReceiveBuffer {
   /** Slots in use (for bound checks). */
   occupied(): number {
     let n = 0;
-    for (const s of this.slots) if (s) n++;
+    for (const id of this.ids) if (id >= 0) n++;
     return n;
   }
 
@@ -92,51 +95,42 @@ export class ReliableReceiveBuffer {
   }
 
   /**
-   * Stores a reliable entry of `packet` (copying its bytes). Returns false if it turned out to
+   * Stores a reliable entry of `packet` (copying its bytes). Only the message next in order,
+   * delivered at once, is copied into the shared slab; data held for later gets arrays of its
+   * own, so a peer cannot make a few held bytes pin whole slabs. Returns false if it turned out to
    * be a duplicate or inconsistent (possible only within one hostile packet).
    */
   store(e: Entry, packet: Uint8Array): boolean {
     if (this.check(e, 0) === 'duplicate') return false;
     const id = this.resolve(e.id);
     if (id < this.expected || id >= this.expected + this.size) return false;
-    const bytes = packet.slice(e.start, e.end);
     const index = id % this.size;
     let slot = this.slotFor(id);
     if (e.kind === EntryKind.Reliable) {
       if (slot) return false;
+      const bytes =
+        id === this.expected ? this.slab.copy(packet, e.start, e.end) : packet.slice(e.start, e.end);
       this.ids[index] = id;
-      this.slots[index] = {
-        fragmentCount: 1,
-        payload: bytes,
-        fragments: undefined,
-        bytes: bytes.length,
-        pieces: 1,
-      };
+      this.fill(index, 1, bytes, undefined, bytes.length, 1);
       this.bufferedBytes += bytes.length;
       this.pieces++;
       return true;
     }
     if (!slot) {
-      slot = {
-        fragmentCount: e.fragmentCount,
-        payload: undefined,
-        fragments: new Map(),
-        bytes: 0,
-        pieces: 0,
-      };
       this.ids[index] = id;
-      this.slots[index] = slot;
+      slot = this.fill(index, e.fragmentCount, undefined, new Map(), 0, 0);
     }
     if (slot.fragmentCount !== e.fragmentCount || !slot.fragments || slot.fragments.has(e.fragmentIndex))
       return false;
-    if (slot.bytes + bytes.length > this.maxMessageSize) return false;
+    if (slot.bytes + (e.end - e.start) > this.maxMessageSize) return false;
+    const bytes = packet.slice(e.start, e.end);
     slot.fragments.set(e.fragmentIndex, bytes);
     slot.bytes += bytes.length;
     slot.pieces++;
     this.bufferedBytes += bytes.length;
     this.pieces++;
     if (slot.fragments.size === slot.fragmentCount) {
-      const whole = new Uint8Array(slot.bytes);
+      const whole = id === this.expected ? this.slab.alloc(slot.bytes) : new Uint8Array(slot.bytes);
       let p = 0;
       for (let i = 0; i < slot.fragmentCount; i++) {
         const part = slot.fragments.get(i)!;
@@ -155,13 +149,36 @@ export class ReliableReceiveBuffer {
   takeNext(): Uint8Array | undefined {
     const slot = this.slotFor(this.expected);
     if (!slot?.payload) return undefined;
-    const index = this.expected % this.size;
-    this.slots[index] = undefined;
-    this.ids[index] = -1;
+    const payload = slot.payload;
+    this.ids[this.expected % this.size] = -1;
+    slot.payload = undefined;
     this.bufferedBytes -= slot.bytes;
     this.pieces -= slot.pieces;
     this.expected++;
-    return slot.payload;
+    return payload;
+  }
+
+  /** Sets up slot `index` for a message, reusing its object. */
+  private fill(
+    index: number,
+    fragmentCount: number,
+    payload: Uint8Array | undefined,
+    fragments: Map<number, Uint8Array> | undefined,
+    bytes: number,
+    pieces: number,
+  ): IncomingMessage {
+    let slot = this.slots[index];
+    if (slot === undefined) {
+      slot = { fragmentCount, payload, fragments, bytes, pieces };
+      this.slots[index] = slot;
+    } else {
+      slot.fragmentCount = fragmentCount;
+      slot.payload = payload;
+      slot.fragments = fragments;
+      slot.bytes = bytes;
+      slot.pieces = pieces;
+    }
+    return slot;
   }
 
   private slotFor(id: number): IncomingMessage | undefined {

@@ -4,21 +4,25 @@
  * @internal
  */
 export interface OutgoingMessage {
-  /** Full (never wrapping) message id; the low 16 bits go on the wire. */
-  readonly id: number;
-  readonly payload: Uint8Array;
+  /** Full (never wrapping) message id; the low 16 bits go on the wire. -1 when the slot is free. */
+  id: number;
+  payload: Uint8Array;
   /** 1 for a whole message, >= 2 when fragmented. */
-  readonly fragmentCount: number;
-  readonly lastSent: Float64Array;
-  readonly sends: Uint16Array;
-  readonly acked: Uint8Array;
+  fragmentCount: number;
+  /** Per unit, at least `fragmentCount` long (reused between the messages of one slot). */
+  lastSent: Float64Array;
+  sends: Uint16Array;
+  acked: Uint8Array;
   ackedCount: number;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * The reliable send queue: a ring of `capacity` messages indexed by full message id, from the
  * oldest unacknowledged (`oldest`) to the next id to assign (`next`). Fixed size: when
- * `next - oldest` reaches the capacity, nothing more can be queued.
+ * `next - oldest` reaches the capacity, nothing more can be queued. Slot objects and their unit
+ * arrays are reused, so queueing a message allocates nothing once the ring has gone round.
  * @internal
  */
 export class ReliableSendBuffer {
@@ -38,15 +42,33 @@ export class ReliableSendBuffer {
   /** Queues a message; the caller has checked `length < capacity`. */
   push(payload: Uint8Array, fragmentCount: number): void {
     const id = this.next++;
-    this.slots[id % this.capacity] = {
-      id,
-      payload,
-      fragmentCount,
-      lastSent: new Float64Array(fragmentCount),
-      sends: new Uint16Array(fragmentCount),
-      acked: new Uint8Array(fragmentCount),
-      ackedCount: 0,
-    };
+    const index = id % this.capacity;
+    const m = this.slots[index];
+    if (m === undefined || m.acked.length < fragmentCount) {
+      this.slots[index] = {
+        id,
+        payload,
+        fragmentCount,
+        lastSent: new Float64Array(fragmentCount),
+        sends: new Uint16Array(fragmentCount),
+        acked: new Uint8Array(fragmentCount),
+        ackedCount: 0,
+      };
+      return;
+    }
+    m.id = id;
+    m.payload = payload;
+    m.fragmentCount = fragmentCount;
+    m.ackedCount = 0;
+    if (fragmentCount === 1) {
+      m.lastSent[0] = 0;
+      m.sends[0] = 0;
+      m.acked[0] = 0;
+    } else {
+      m.lastSent.fill(0, 0, fragmentCount);
+      m.sends.fill(0, 0, fragmentCount);
+      m.acked.fill(0, 0, fragmentCount);
+    }
   }
 
   /** The message with full id `id`, if still queued. */
@@ -65,8 +87,10 @@ export class ReliableSendBuffer {
     m.acked[fragment] = 1;
     m.ackedCount++;
     if (m.ackedCount === m.fragmentCount) {
-      this.slots[id % this.capacity] = undefined;
-      while (this.oldest < this.next && this.slots[this.oldest % this.capacity] === undefined) this.oldest++;
+      m.id = -1;
+      m.payload = EMPTY;
+      while (this.oldest < this.next && this.slots[this.oldest % this.capacity]?.id !== this.oldest)
+        this.oldest++;
     }
     return true;
   }

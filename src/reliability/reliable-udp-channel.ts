@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type Clock, InvalidStateError } from '../core/index.js';
+import { ByteSlab } from './byte-slab.js';
 import { type ChannelCounters, createChannelCounters, type MessageKind } from './channel-counters.js';
 import type { ChannelObserver } from './channel-observer.js';
 import {
@@ -17,7 +18,13 @@ import {
   writeEntry,
 } from './message-codec.js';
 import { PacketAcks } from './packet-acks.js';
-import { type PacketHeader, PacketType, readPacketHeader, writePacketHeader } from './packet-header.js';
+import {
+  MAX_HEADER_BYTES,
+  type PacketHeader,
+  PacketType,
+  readPacketHeader,
+  writePacketHeader,
+} from './packet-header.js';
 import { PIECE_OVERHEAD, ReliableReceiveBuffer, type UnitCheck } from './reliable-receive-buffer.js';
 import { ReliableSendBuffer } from './reliable-send-buffer.js';
 import { RttEstimator } from './rtt-estimator.js';
@@ -42,7 +49,10 @@ export interface ChannelBufferUsage {
 
 /** Events of {@link ReliableUdpChannel}. */
 export interface ReliableUdpChannelEvents {
-  /** A message arrived: reliable ones exactly once and in order. The payload is the caller's to keep. */
+  /**
+   * A message arrived: reliable ones exactly once and in order. The payload is the caller's to
+   * keep; it may share an ArrayBuffer with other payloads (mind its `byteOffset`), never bytes.
+   */
   message: [payload: Uint8Array, kind: MessageKind];
   /** A reliable message hit the give-up limit; the channel stops sending. */
   timeout: [];
@@ -50,6 +60,9 @@ export interface ReliableUdpChannelEvents {
 
 /** Send an ack-only packet from `receive()` once this many data packets await an ack. */
 const ACK_EVERY_PACKETS = 16;
+/** Slab size and largest pooled copy for message payloads (as Node's Buffer pool). */
+const MESSAGE_SLAB_BYTES = 8192;
+const MESSAGE_SLAB_MAX = 1024;
 
 /**
  * A reliability layer over an unreliable datagram link, in pure logic: it is handed a `send`
@@ -91,10 +104,23 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
   private nextSequencedId = 0;
   private lastSequencedId = -1;
 
-  private readonly out: Uint8Array;
+  /** Copies of queued payloads (send) and of delivered ones (receive). */
+  private readonly sendSlab = new ByteSlab(MESSAGE_SLAB_BYTES, MESSAGE_SLAB_MAX);
+  private readonly receiveSlab = new ByteSlab(MESSAGE_SLAB_BYTES, MESSAGE_SLAB_MAX);
+  /** Outgoing packets are written in place here and handed out as views. */
+  private readonly packetSlab: ByteSlab;
+  /** The packet being built: `packetSlab.buffer[packetStart, pos)`, headroom first; none when !building. */
+  private building = false;
+  private packetStart = 0;
+  private packetEnd = 0;
   private pos = 0;
   private headerBytes = 0;
-  private units: number[] = [];
+  private readonly units: number[] = [];
+  private unitCount = 0;
+  /** Every reliable id below this has had all its units sent at least once. */
+  private sendCursor = 0;
+  /** No retransmission can be due before this time (units sent at `t` are due at `t + minRtoMs` at the earliest). */
+  private retransmitCheckAt = Number.POSITIVE_INFINITY;
   private ack = 0;
   private ackBits = 0;
   private readonly header: PacketHeader = { type: PacketType.Data, sequence: 0, ack: 0, ackBits: 0 };
@@ -117,8 +143,10 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       this.opts.windowSize,
       this.opts.maxMessageSize,
       this.opts.maxReceiveBufferBytes,
+      this.receiveSlab,
     );
-    this.out = new Uint8Array(this.opts.maxPacketSize);
+    const packetBytes = this.opts.headroom + this.opts.maxPacketSize;
+    this.packetSlab = new ByteSlab(Math.max(16_384, 8 * packetBytes), 0);
   }
 
   /** Counters since creation (a live, read-only view of plain numbers). */
@@ -195,7 +223,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
         kind === 'reliable' ? this.opts.sendQueueSize : this.opts.unreliableQueueSize,
       );
     }
-    const copy = payload.slice();
+    const copy = this.sendSlab.copy(payload, 0, payload.length);
     if (kind === 'reliable') {
       const fragments =
         copy.length <= this.opts.maxWholeSize ? 1 : Math.ceil(copy.length / this.opts.fragmentSize);
@@ -229,14 +257,32 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     const window = this.sendBuffer;
     const end = Math.min(window.next, window.oldest + this.opts.windowSize);
     const budget = this.stats.packetsSent + this.opts.maxPacketsPerUpdate;
-    for (let id = window.oldest; id < end && this.stats.packetsSent < budget; id++) {
+    if (this.sendCursor < window.oldest) this.sendCursor = window.oldest;
+    // Messages already sent are only visited when a retransmission may be due: with a window of
+    // 1024 in flight, scanning them on every update cost more than sending.
+    const fullScan = now >= this.retransmitCheckAt;
+    let earliestSent = Number.POSITIVE_INFINITY;
+    let cut = false;
+    for (let id = fullScan ? window.oldest : this.sendCursor; id < end; id++) {
+      if (this.stats.packetsSent >= budget) {
+        cut = true;
+        break;
+      }
       const m = window.get(id);
-      if (!m) continue;
-      for (let f = 0; f < m.fragmentCount && this.stats.packetsSent < budget; f++) {
+      if (!m) {
+        if (id === this.sendCursor) this.sendCursor = id + 1;
+        continue;
+      }
+      let f = 0;
+      for (; f < m.fragmentCount; f++) {
+        if (this.stats.packetsSent >= budget) break;
         if (m.acked[f] === 1) continue;
         const sends = m.sends[f]!;
         if (sends > 0) {
-          if (now - m.lastSent[f]! < this.rtt.backoff(sends)) continue;
+          if (now - m.lastSent[f]! < this.rtt.backoff(sends)) {
+            if (m.lastSent[f]! < earliestSent) earliestSent = m.lastSent[f]!;
+            continue;
+          }
           if (sends > this.opts.maxRetries) {
             this.flush(now);
             this.giveUp();
@@ -245,6 +291,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
           this.stats.retries++;
           this.observer?.retry?.();
         }
+        if (now < earliestSent) earliestSent = now;
         m.sends[f] = sends + 1;
         m.lastSent[f] = now;
         const unit = id * 65536 + f;
@@ -257,6 +304,17 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
           this.stats.fragmentsSent++;
         }
       }
+      if (f < m.fragmentCount) {
+        cut = true;
+        break;
+      }
+      if (id === this.sendCursor) this.sendCursor = id + 1;
+    }
+    if (fullScan) {
+      // Stopped early by the budget: what was not visited is unknown, so look again next time.
+      this.retransmitCheckAt = cut ? now : earliestSent + this.opts.minRtoMs;
+    } else if (earliestSent < Number.POSITIVE_INFINITY) {
+      this.retransmitCheckAt = Math.min(this.retransmitCheckAt, earliestSent + this.opts.minRtoMs);
     }
     this.flush(now);
     if (!this.sentThisUpdate && this.acksOwed > 0) this.sendAck();
@@ -328,11 +386,13 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     this.packets.recordReceived(h.sequence, complete);
     this.accept(packet.length);
     this.packets.process(h.ack, h.ackBits, this.clock.now());
-    const deliveries: [Uint8Array, MessageKind][] = [];
+    // Allocated only for packets that carry unreliable or sequenced messages.
+    let deliveries: [Uint8Array, MessageKind][] | undefined;
     for (let i = 0; i < count; i++) {
       const e = this.entries[i]!;
       if (e.kind === EntryKind.Unreliable) {
-        deliveries.push([packet.slice(e.start, e.end), 'unreliable']);
+        deliveries ??= [];
+        deliveries.push([this.receiveSlab.copy(packet, e.start, e.end), 'unreliable']);
         this.stats.unreliableReceived++;
       } else if (e.kind === EntryKind.Sequenced) {
         if (this.lastSequencedId >= 0 && !sequenceGreaterThan(e.id, this.lastSequencedId)) {
@@ -340,7 +400,8 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
           continue;
         }
         this.lastSequencedId = e.id;
-        deliveries.push([packet.slice(e.start, e.end), 'sequenced']);
+        deliveries ??= [];
+        deliveries.push([this.receiveSlab.copy(packet, e.start, e.end), 'sequenced']);
         this.stats.sequencedReceived++;
       } else if (verdicts[i] === 'overflow') {
         // skipped: the packet is not acknowledged, so the sender resends it
@@ -352,7 +413,8 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       }
     }
     this.oweAck();
-    for (const [payload, kind] of deliveries) this.emit('message', payload, kind);
+    if (deliveries !== undefined)
+      for (const [payload, kind] of deliveries) this.emit('message', payload, kind);
     for (let m = this.receiveBuffer.takeNext(); m !== undefined; m = this.receiveBuffer.takeNext()) {
       this.stats.reliableReceived++;
       this.emit('message', m, 'reliable');
@@ -388,55 +450,74 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     unit: number,
   ): void {
     const size = entrySize(kind, payload.length);
-    if (this.pos !== 0 && this.pos + size > this.opts.maxPacketSize) this.flush(this.clock.now());
-    if (this.pos === 0) {
+    if (this.building && this.pos + size > this.packetEnd) this.flush(this.clock.now());
+    if (!this.building) {
+      // Written in place in the packet slab: the packet handed to `send` is a view, no copy.
+      const slab = this.packetSlab;
+      const headroom = this.opts.headroom;
+      slab.reserve(headroom + this.opts.maxPacketSize);
+      this.building = true;
+      this.packetStart = slab.offset;
+      this.packetEnd = slab.offset + headroom + this.opts.maxPacketSize;
       this.headerBytes = writePacketHeader(
-        this.out,
-        0,
+        slab.buffer,
+        slab.offset + headroom,
         PacketType.Data,
         this.packets.sequence,
         this.ack,
         this.ackBits,
       );
-      this.pos = this.headerBytes;
+      this.pos = slab.offset + headroom + this.headerBytes;
     }
-    this.pos = writeEntry(this.out, this.pos, kind, payload, a, b, c);
-    if (unit >= 0) this.units.push(unit);
+    this.pos = writeEntry(this.packetSlab.buffer, this.pos, kind, payload, a, b, c);
+    if (unit >= 0) this.units[this.unitCount++] = unit;
   }
 
   /** Sends the packet being built, if any; returns whether one was sent. */
   private flush(now: number): boolean {
-    if (this.pos === 0) return false;
-    this.packets.recordSent(now, this.units);
-    this.units = [];
-    const bytes = this.out.slice(0, this.pos);
+    if (!this.building) return false;
+    this.packets.recordSent(now, this.units, this.unitCount);
+    this.unitCount = 0;
+    this.building = false;
+    const packet = this.packetSlab.take(this.pos - this.packetStart);
     this.stats.headerBytesSent += this.headerBytes;
-    this.pos = 0;
     this.sentThisUpdate = true;
-    this.transmit(bytes);
+    this.transmit(packet);
     return true;
   }
 
   private sendAck(base?: number): void {
     const acks = this.packets.acks(base);
-    const n = writePacketHeader(this.out, 0, PacketType.Ack, 0, acks.ack, acks.ackBits);
+    const slab = this.packetSlab;
+    const headroom = this.opts.headroom;
+    slab.reserve(headroom + MAX_HEADER_BYTES);
+    const n = writePacketHeader(
+      slab.buffer,
+      slab.offset + headroom,
+      PacketType.Ack,
+      0,
+      acks.ack,
+      acks.ackBits,
+    );
     this.stats.ackPacketsSent++;
     this.stats.headerBytesSent += n;
-    this.transmit(this.out.slice(0, n));
+    this.transmit(slab.take(headroom + n));
   }
 
-  private transmit(bytes: Uint8Array): void {
+  /** Hands a packet (headroom included) to `send`; counters exclude the headroom. */
+  private transmit(packet: Uint8Array): void {
+    const bytes = packet.length - this.opts.headroom;
     this.acksOwed = 0;
     this.stats.packetsSent++;
-    this.stats.bytesSent += bytes.length;
-    this.observer?.packetSent?.(bytes.length);
-    this.sendPacket(bytes);
+    this.stats.bytesSent += bytes;
+    this.observer?.packetSent?.(bytes);
+    this.sendPacket(packet);
   }
 
   private oweAck(): void {
     this.acksOwed++;
     // A burst of more packets than the 32-bit ack field covers would otherwise go unacknowledged.
-    if (this.acksOwed >= ACK_EVERY_PACKETS && this.pos === 0 && !this.timedOut) this.sendAck();
+    if (this.acksOwed >= ACK_EVERY_PACKETS && !this.building && !this.timedOut) this.sendAck();
   }
 
   private accept(bytes: number): void {

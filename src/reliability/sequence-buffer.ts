@@ -58,6 +58,11 @@ export class SequenceBuffer<T> {
     return this.entrySequence[index] === EMPTY ? undefined : this.entries[index];
   }
 
+  /** The value last stored in the slot `sequence` maps to, even if cleared since (for reuse). */
+  slotValue(sequence: number): T | undefined {
+    return this.entries[sequence % this.size];
+  }
+
   /** Number of occupied slots (for bound checks in tests). */
   occupied(): number {
     let n = 0;

@@ -4,7 +4,13 @@ import type { MessageKind } from '../reliability/channel-counters.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
 import type { ReliableUdpChannelOptions } from '../reliability/channel-options.js';
 import { ReliableUdpChannel } from '../reliability/reliable-udp-channel.js';
-import { PAYLOAD_HEADER_BYTES, writeDisconnect, writeKeepAlive, writePayload } from './connection-packets.js';
+import {
+  ConnectionPacketType,
+  PAYLOAD_HEADER_BYTES,
+  prefixByte,
+  writeDisconnect,
+  writeKeepAlive,
+} from './connection-packets.js';
 import type { PeerAddress } from './datagram-transport.js';
 
 /**
@@ -27,7 +33,7 @@ export interface ConnectionEvents {
 /** Channel limits a server or client passes to every connection's {@link ReliableUdpChannel}. */
 export type ConnectionChannelOptions = Omit<
   ReliableUdpChannelOptions,
-  'send' | 'clock' | 'observer' | 'maxPacketSize'
+  'send' | 'clock' | 'observer' | 'maxPacketSize' | 'headroom'
 >;
 
 /** Times that drive a connection; shared by server and client options. */
@@ -55,6 +61,8 @@ export interface ConnectionInit {
   /** Called once when the connection ends, before its `disconnect` event. */
   onClosed(connection: Connection, reason: DisconnectReason): void;
 }
+
+const PAYLOAD_PREFIX = prefixByte(ConnectionPacketType.Payload);
 
 /** Disconnect packets are sent this many times, since any one of them may be lost. */
 const DISCONNECT_REDUNDANCY = 3;
@@ -102,9 +110,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.lastSentAt = now;
     this.channel = new ReliableUdpChannel({
       ...init.channel,
-      send: (packet) => this.transmit(writePayload(packet)),
+      // The channel leaves the Payload prefix free at the front of each packet: no copy.
+      send: (packet) => {
+        packet[0] = PAYLOAD_PREFIX;
+        this.transmit(packet);
+      },
       clock: init.clock,
       maxPacketSize: init.maxDatagramSize - PAYLOAD_HEADER_BYTES,
+      headroom: PAYLOAD_HEADER_BYTES,
       ...(init.channelObserver !== undefined ? { observer: init.channelObserver } : {}),
     });
     this.channel.on('message', (payload, kind) => this.emit('message', payload, kind));

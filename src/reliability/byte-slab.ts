@@ -1,0 +1,62 @@
+/**
+ * Carves small byte arrays out of one larger buffer, as `Buffer.allocUnsafe` does with its pool.
+ * A typed array over 64 bytes gets an ArrayBuffer of its own in V8, and allocating, tracking and
+ * sweeping those dominated the channel's CPU per message; a slab costs one such allocation for
+ * many arrays. Every view handed out is a distinct range that is never handed out again (so views
+ * never alias and each is its holder's to keep); a slab is freed by the GC once no view of it is
+ * alive. Views have a non-zero `byteOffset`.
+ * @internal
+ */
+export class ByteSlab {
+  /** The current slab; bytes from `offset` on are free. */
+  buffer: Uint8Array;
+  /** First free byte of `buffer`. */
+  offset = 0;
+
+  /**
+   * @param slabSize - bytes per slab.
+   * @param maxPooled - larger copies get an array of their own (bounds what one kept view can pin).
+   */
+  constructor(
+    private readonly slabSize: number,
+    private readonly maxPooled: number,
+  ) {
+    this.buffer = new Uint8Array(slabSize);
+  }
+
+  /** Makes sure `n` bytes are free from `offset` on, starting a new slab if not. */
+  reserve(n: number): void {
+    if (this.offset + n > this.buffer.length) {
+      this.buffer = new Uint8Array(Math.max(this.slabSize, n));
+      this.offset = 0;
+    }
+  }
+
+  /** Hands out the `n` bytes at `offset` (after `reserve(n)` or more) and moves past them. */
+  take(n: number): Uint8Array {
+    const start = this.offset;
+    this.offset = (start + n + 7) & ~7;
+    return this.buffer.subarray(start, start + n);
+  }
+
+  /** `n` bytes (not zeroed) that the caller may keep. */
+  alloc(n: number): Uint8Array {
+    if (n > this.maxPooled) return new Uint8Array(n);
+    this.reserve(n);
+    return this.take(n);
+  }
+
+  /** A copy of `src[start, end)` that the caller may keep. */
+  copy(src: Uint8Array, start: number, end: number): Uint8Array {
+    const n = end - start;
+    if (n > this.maxPooled) return src.slice(start, end);
+    this.reserve(n);
+    const out = this.take(n);
+    if (n <= 16) {
+      for (let i = 0; i < n; i++) out[i] = src[start + i]!;
+    } else {
+      out.set(start === 0 && end === src.length ? src : src.subarray(start, end));
+    }
+    return out;
+  }
+}
