@@ -16,8 +16,10 @@ export interface DeltaHeader {
   readonly tick: number;
   /** Tick minus baseline tick, 1 to {@link MAX_DISTANCE}. */
   readonly distance: number;
-  /** Baseline tick minus the prediction's reference tick, 1 to {@link MAX_DISTANCE}; 0 = no prediction. */
+  /** Baseline tick minus the prediction's far reference tick, 1 to {@link MAX_DISTANCE}; 0 = no prediction. */
   readonly refDistance: number;
+  /** Baseline tick minus the near reference tick (1 to `refDistance`); 0 when `refDistance` is. */
+  readonly nearDistance: number;
 }
 
 /** `0` + 3 bits for 1..8, `1` + 6 bits for 9..72. */
@@ -42,9 +44,16 @@ export function writeDeltaHeader(w: BitWriter, h: DeltaHeader): void {
     w.write(1, 1);
   } else if (h.refDistance === 0) {
     w.write(0b00, 2);
+    return;
   } else {
     w.write(0b01, 2);
     writeDistance(w, h.refDistance);
+  }
+  if (h.nearDistance === 1) {
+    w.write(1, 1);
+  } else {
+    w.write(0, 1);
+    writeDistance(w, h.nearDistance);
   }
 }
 
@@ -62,5 +71,6 @@ export function readDeltaHeader(r: BitReader, newestTick: number): DeltaHeader {
   const tick = high - ((((high - low) % span) + span) % span);
   const distance = readDistance(r);
   const refDistance = r.read(1) === 1 ? distance : r.read(1) === 0 ? 0 : readDistance(r);
-  return { tick, distance, refDistance };
+  const nearDistance = refDistance === 0 ? 0 : r.read(1) === 1 ? 1 : readDistance(r);
+  return { tick, distance, refDistance, nearDistance };
 }

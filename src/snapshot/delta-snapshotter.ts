@@ -98,7 +98,7 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
   private readonly observer: SnapshotObserver | undefined;
   private readonly clients = new Map<string, ClientState>();
   private readonly writer = new BitWriter();
-  /** Packets already encoded for the latest tick, by `baseline * 128 + refDistance` (0 = full). */
+  /** Packets already encoded for the latest tick, by baseline and reference distances (0 = full). */
   private readonly encoded = new Map<number, Uint8Array>();
   private latest: Frame | undefined;
   private readonly stats: SnapshotterCounters = {
@@ -214,9 +214,10 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
         client.acked.length = 0;
       }
     }
-    const ref = baseline === undefined ? undefined : this.reference(client, baseline.tick, latest.tick);
-    const refDistance = ref === undefined ? 0 : baseline!.tick - ref.tick;
-    const key = baseline === undefined ? 0 : baseline.tick * 128 + refDistance;
+    const refs = baseline === undefined ? undefined : this.references(client, baseline.tick, latest.tick);
+    const refDistance = refs === undefined ? 0 : baseline!.tick - refs.far.tick;
+    const nearDistance = refs === undefined ? 0 : baseline!.tick - refs.near.tick;
+    const key = baseline === undefined ? 0 : (baseline.tick * 128 + refDistance) * 128 + nearDistance;
     let bytes = this.encoded.get(key);
     if (bytes === undefined) {
       this.writer.reset();
@@ -229,11 +230,17 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
         });
       } else {
         const distance = latest.tick - baseline.tick;
-        writeDeltaHeader(this.writer, { tick: latest.tick, distance, refDistance });
+        writeDeltaHeader(this.writer, { tick: latest.tick, distance, refDistance, nearDistance });
         const predicted =
-          ref === undefined
+          refs === undefined
             ? baseline.records
-            : predictRecords(this.schema, baseline.records, ref.records, distance, refDistance);
+            : predictRecords(
+                this.schema,
+                baseline.records,
+                { records: refs.far.records, distance: refDistance },
+                { records: refs.near.records, distance: nearDistance },
+                distance,
+              );
         encodeDelta(this.writer, this.schema, predicted, latest.records, false);
         bytes = encodePacket({ delta: this.writer.finish() });
       }
@@ -297,20 +304,27 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
   }
 
   /**
-   * The frame to predict along: an acknowledged tick before the baseline (so the client holds it
-   * as long as the server does) whose distance to the baseline is closest to the delta's own.
+   * The frames to predict along: acknowledged ticks before the baseline (so the client holds them
+   * as long as the server does): `far` at the distance closest to the delta's own (a long line
+   * averages out quantization), `near` the newest (it sees changes of motion first).
    */
-  private reference(client: ClientState, baselineTick: number, tick: number): Frame | undefined {
+  private references(
+    client: ClientState,
+    baselineTick: number,
+    tick: number,
+  ): { far: Frame; near: Frame } | undefined {
     const want = tick - baselineTick;
-    let best: Frame | undefined;
+    let far: Frame | undefined;
+    let near: Frame | undefined;
     for (const t of client.acked) {
       const e = baselineTick - t;
       if (e < 1 || e > MAX_DISTANCE) continue;
-      if (best !== undefined && Math.abs(e - want) >= Math.abs(baselineTick - best.tick - want)) continue;
       const frame = this.ring.get(t);
-      if (frame !== undefined) best = frame;
+      if (frame === undefined) continue;
+      if (far === undefined || Math.abs(e - want) < Math.abs(baselineTick - far.tick - want)) far = frame;
+      if (near === undefined || t > near.tick) near = frame;
     }
-    return best;
+    return far === undefined || near === undefined ? undefined : { far, near };
   }
 
   private client(clientId: string): ClientState {

@@ -207,10 +207,17 @@ export class SnapshotClient<D extends EntityDefinitions> {
         if (baseline === undefined) return fail(new SnapshotUnknownBaselineError(tick - header.distance));
         base = baseline.records;
         if (header.refDistance !== 0) {
-          const ref = this.ring.get(baseline.tick - header.refDistance);
-          if (ref === undefined)
+          const far = this.ring.get(baseline.tick - header.refDistance);
+          const near = this.ring.get(baseline.tick - header.nearDistance);
+          if (far === undefined || near === undefined)
             return fail(new SnapshotUnknownBaselineError(baseline.tick - header.refDistance));
-          base = predictRecords(this.schema, base, ref.records, header.distance, header.refDistance);
+          base = predictRecords(
+            this.schema,
+            base,
+            { records: far.records, distance: header.refDistance },
+            { records: near.records, distance: header.nearDistance },
+            header.distance,
+          );
         }
       } else if (tick <= newestTick) {
         return fail(new SnapshotStaleError(tick, newestTick));

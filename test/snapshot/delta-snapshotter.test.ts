@@ -78,15 +78,17 @@ describe('DeltaSnapshotter wire bytes', () => {
     at(2, 12);
     roller.receiveAck('a', client.createAck());
     // x moves 2 per tick: 2 * 12 - 10 = 14 is predicted exactly, so nothing is listed.
-    // tick 0000000011 | distance 1: 0 000 | reference at the same distance: 1 -> 00 c2
-    expect(hex(at(3, 14))).toBe('2a0200c2');
+    // tick 0000000011 | distance 1: 0 000 | far reference at the same distance: 1 |
+    // near reference at distance 1: 1 -> 00 c3
+    expect(hex(at(3, 14))).toBe('2a0200c3');
     roller.receiveAck('a', client.createAck());
-    // predicted 16, actual 17. Header: tick 0000000100 | 0 000 | 1, then the entity:
+    // predicted 16, actual 17. Header: tick 0000000100 | 0 000 | 1 | 1, then the entity:
     // more 1 | next 1 | update 0 | mask 1 | tiny 1 + zigzag(+1) 00
-    // -> 0000 0001 0000 001|1 1011 00(00) = 01 03 b0
-    expect(hex(at(4, 17))).toBe('2a030103b0');
-    // Tick 4 unacknowledged: baseline 3, and the reference at the same distance is tick 1.
-    expect(deltaHeader(at(5, 20), 4)).toEqual({ tick: 5, distance: 2, refDistance: 2 });
+    // -> 0000 0001 0000 0011 | 1101 100(0) = 01 03 d8
+    expect(hex(at(4, 17))).toBe('2a030103d8');
+    // Tick 4 unacknowledged: baseline 3; the far reference at the same distance is tick 1, the
+    // near one tick 2.
+    expect(deltaHeader(at(5, 20), 4)).toEqual({ tick: 5, distance: 2, refDistance: 2, nearDistance: 1 });
   });
 });
 
@@ -98,7 +100,12 @@ describe('DeltaSnapshotter baselines', () => {
     expect(client.receive(s.encodeFor('a')).ok).toBe(true);
     expect(s.receiveAck('a', client.createAck())).toEqual({ ok: true, baselineTick: 1 });
     for (let t = 2; t <= 4; t++) s.capture(t, [{ id: 0, type: 'dot', x: t, on: false }]);
-    expect(deltaHeader(s.encodeFor('a'), 1)).toEqual({ tick: 4, distance: 3, refDistance: 0 });
+    expect(deltaHeader(s.encodeFor('a'), 1)).toEqual({
+      tick: 4,
+      distance: 3,
+      refDistance: 0,
+      nearDistance: 0,
+    });
     s.capture(5, [{ id: 0, type: 'dot', x: 5, on: false }]); // tick 1 is overwritten by tick 5
     const full = SnapshotPacket.decode(s.encodeFor('a'));
     expect(full.delta.length).toBe(0);
@@ -123,7 +130,12 @@ describe('DeltaSnapshotter baselines', () => {
     const late = s.encodeFor('late');
     expect(s.encodeFor('late2')).toBe(late);
     expect(deltaHeader(late, 0)).toBeUndefined();
-    expect(deltaHeader(s.encodeFor('a'), 1)).toEqual({ tick: 2, distance: 1, refDistance: 0 });
+    expect(deltaHeader(s.encodeFor('a'), 1)).toEqual({
+      tick: 2,
+      distance: 1,
+      refDistance: 0,
+      nearDistance: 0,
+    });
     const client = new SnapshotClient({ schema: dotSchema });
     const r = client.receive(late);
     expect(r.ok && [...r.snapshot.entities.keys()]).toEqual([0, 1]);

@@ -19,7 +19,7 @@ const packet = (tick: number, payload: number[], schemaHash: number) =>
 /** A delta packet: the header, then `bits` (a string of 0/1) as the entity list. */
 function delta(tick: number, distance: number, refDistance: number, bits = ''): Uint8Array {
   const w = new BitWriter();
-  writeDeltaHeader(w, { tick, distance, refDistance });
+  writeDeltaHeader(w, { tick, distance, refDistance, nearDistance: refDistance === 0 ? 0 : 1 });
   for (const b of bits) w.write(b === '1' ? 1 : 0, 1);
   return SnapshotPacket.encode({ delta: w.finish() }).finish();
 }
