@@ -4,7 +4,12 @@
  * mas-bandwidth/reliable's header (4 bytes loss-free, at most 9).
  */
 import { createSeededRandom, ManualClock } from '../src/core/index.js';
-import { type PacketHeader, PacketType, readPacketHeader } from '../src/reliability/packet-header.js';
+import {
+  type PacketHeader,
+  PacketType,
+  readPacketHeader,
+  WIRE_VERSION,
+} from '../src/reliability/packet-header.js';
 import { ReliableUdpChannel } from '../src/reliability/reliable-udp-channel.js';
 import { MemoryNetwork } from '../src/transport/memory-network.js';
 import { printTable } from './format.js';
@@ -47,8 +52,11 @@ function cpuPerPacket(messageBytes: number, seconds: number) {
   };
 }
 
-/** Both sides send a few messages every 16 ms tick (acks ride on data, as in reliable.c's soak). */
-function headerBytes(lossRate: number) {
+/**
+ * Both sides send a few messages every 16 ms tick (acks ride on data, as in reliable.c's soak),
+ * or only `a` sends (one-way: `b` answers with ack-only packets).
+ */
+function headerBytes(lossRate: number, oneWay = false) {
   const clock = new ManualClock();
   const net = new MemoryNetwork({
     clock,
@@ -90,7 +98,7 @@ function headerBytes(lossRate: number) {
   const msg = new Uint8Array(100);
   for (let t = 0; t < 20_000; t++) {
     a.send(msg, 'unreliable');
-    b.send(msg, 'unreliable');
+    if (!oneWay) b.send(msg, 'unreliable');
     if (t % 4 === 0) a.send(msg);
     clock.advance(16);
     net.pump();
@@ -98,13 +106,13 @@ function headerBytes(lossRate: number) {
     b.update();
   }
   return {
-    link: lossRate === 0 ? 'no loss' : `${lossRate * 100}% loss`,
+    link: `${oneWay ? 'one-way' : 'two-way'}, ${lossRate === 0 ? 'no loss' : `${lossRate * 100}% loss`}`,
     'data packets': stats.data,
     'avg header bytes': stats.dataBytes / stats.data,
     'max header bytes': stats.dataMax,
     'ack-only packets': stats.ack,
     'ack-only avg bytes': stats.ack ? stats.ackBytes / stats.ack : 0,
-    'reliable.c header': lossRate === 0 ? '4' : '<= 9',
+    'reliable.c header': oneWay ? '9 (4 zero ack bytes)' : lossRate === 0 ? '4' : '<= 9',
   };
 }
 
@@ -113,8 +121,10 @@ export async function run(): Promise<void> {
     'ReliableUdpChannel CPU per packet (send + receive path of both sides, data and ack-only packets, in memory, no sockets, 1200-byte packets)',
     [32, 128, 1000].map((size) => cpuPerPacket(size, 1.5)),
   );
-  printTable('Packet header bytes (wire format v1) vs mas-bandwidth/reliable', [
+  printTable(`Packet header bytes (wire format v${WIRE_VERSION}) vs mas-bandwidth/reliable`, [
     headerBytes(0),
     headerBytes(0.2),
+    headerBytes(0, true),
+    headerBytes(0.2, true),
   ]);
 }

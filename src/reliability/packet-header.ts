@@ -2,13 +2,14 @@
  * The packet header (docs/protocol.md, "Packet header"). A variable-length header after
  * mas-bandwidth/reliable's: one prefix byte, the 16-bit sequence (data packets only), the ack as
  * a one-byte distance or a full 16-bit value, then only those bytes of the 32-bit ack bitfield
- * that are not 0xFF. 4 bytes on a loss-free link, at most 9 (7 for an ack-only packet).
+ * that are not 0xFF. A data packet with nothing to acknowledge (a one-way stream's sender) carries
+ * no ack at all. 3 bytes one-way, 4 on a loss-free two-way link, at most 9 (7 for an ack-only packet).
  */
 
 /** Version of the channel wire format, carried in the top two bits of every prefix byte. */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
-/** Packet types (bit 0 of the prefix byte). */
+/** Packet types (data or ack-only; on the wire, part of the prefix byte's kind field). */
 export const PacketType = {
   /** Sequenced packet carrying messages (and acks). */
   Data: 0,
@@ -22,8 +23,15 @@ export type PacketTypeValue = (typeof PacketType)[keyof typeof PacketType];
 /** Largest possible header in bytes. */
 export const MAX_HEADER_BYTES = 9;
 
-const FLAG_ACK_DIFF = 1 << 5;
+/** Prefix bits 0-1: how the packet is laid out. */
+const KIND_DATA_SHORT_ACK = 0;
+const KIND_DATA_FULL_ACK = 1;
+const KIND_DATA_NO_ACK = 2;
+const KIND_ACK_ONLY = 3;
 const VERSION_SHIFT = 6;
+/** Prefix bits 2-5: ack bitfield byte i is present. */
+const BITFIELD_SHIFT = 2;
+const BITFIELD_FLAGS = 0xf << BITFIELD_SHIFT;
 
 /**
  * A decoded packet header.
@@ -41,6 +49,7 @@ export interface PacketHeader {
 
 /**
  * Writes a header at `offset` and returns its length in bytes. `buf` must have 9 bytes free.
+ * A data packet whose `ackBits` is 0 acknowledges nothing and is written without an ack.
  * @internal
  */
 export function writePacketHeader(
@@ -51,18 +60,25 @@ export function writePacketHeader(
   ack: number,
   ackBits: number,
 ): number {
-  let prefix = (WIRE_VERSION << VERSION_SHIFT) | type;
-  for (let i = 0; i < 4; i++) if (((ackBits >>> (8 * i)) & 0xff) !== 0xff) prefix |= 1 << (1 + i);
-  const diff = (sequence - ack) & 0xffff;
-  const shortAck = type === PacketType.Data && diff <= 255;
-  if (shortAck) prefix |= FLAG_ACK_DIFF;
   let p = offset;
+  if (type === PacketType.Data && ackBits === 0) {
+    buf[p++] = (WIRE_VERSION << VERSION_SHIFT) | KIND_DATA_NO_ACK;
+    buf[p++] = sequence & 0xff;
+    buf[p++] = (sequence >>> 8) & 0xff;
+    return 3;
+  }
+  const diff = (sequence - ack) & 0xffff;
+  const kind =
+    type === PacketType.Ack ? KIND_ACK_ONLY : diff <= 255 ? KIND_DATA_SHORT_ACK : KIND_DATA_FULL_ACK;
+  let prefix = (WIRE_VERSION << VERSION_SHIFT) | kind;
+  for (let i = 0; i < 4; i++)
+    if (((ackBits >>> (8 * i)) & 0xff) !== 0xff) prefix |= 1 << (BITFIELD_SHIFT + i);
   buf[p++] = prefix;
   if (type === PacketType.Data) {
     buf[p++] = sequence & 0xff;
-    buf[p++] = sequence >>> 8;
+    buf[p++] = (sequence >>> 8) & 0xff;
   }
-  if (shortAck) {
+  if (kind === KIND_DATA_SHORT_ACK) {
     buf[p++] = diff;
   } else {
     buf[p++] = ack & 0xff;
@@ -77,7 +93,8 @@ export function writePacketHeader(
 
 /**
  * Reads a header from the start of `buf` into `out`. Returns the header length, or -1 when the
- * bytes are not a valid header (wrong version, reserved type, truncated). Never throws.
+ * bytes are not a valid header (wrong version, bitfield flags on a packet without ack,
+ * truncated). A data packet without ack reads as ack 0, bitfield 0. Never throws.
  * @internal
  */
 export function readPacketHeader(buf: Uint8Array, out: PacketHeader): number {
@@ -85,9 +102,8 @@ export function readPacketHeader(buf: Uint8Array, out: PacketHeader): number {
   if (n < 1) return -1;
   const prefix = buf[0]!;
   if (prefix >>> VERSION_SHIFT !== WIRE_VERSION) return -1;
-  const type = (prefix & 1) as PacketTypeValue;
-  const shortAck = (prefix & FLAG_ACK_DIFF) !== 0;
-  if (type === PacketType.Ack && shortAck) return -1;
+  const kind = prefix & 3;
+  const type: PacketTypeValue = kind === KIND_ACK_ONLY ? PacketType.Ack : PacketType.Data;
   let p = 1;
   let sequence = 0;
   if (type === PacketType.Data) {
@@ -95,8 +111,16 @@ export function readPacketHeader(buf: Uint8Array, out: PacketHeader): number {
     sequence = buf[p]! | (buf[p + 1]! << 8);
     p += 2;
   }
+  if (kind === KIND_DATA_NO_ACK) {
+    if ((prefix & BITFIELD_FLAGS) !== 0) return -1;
+    out.type = type;
+    out.sequence = sequence;
+    out.ack = 0;
+    out.ackBits = 0;
+    return p;
+  }
   let ack: number;
-  if (shortAck) {
+  if (kind === KIND_DATA_SHORT_ACK) {
     if (p + 1 > n) return -1;
     ack = (sequence - buf[p]!) & 0xffff;
     p += 1;
@@ -108,7 +132,7 @@ export function readPacketHeader(buf: Uint8Array, out: PacketHeader): number {
   let ackBits = 0;
   for (let i = 0; i < 4; i++) {
     let byte = 0xff;
-    if ((prefix & (1 << (1 + i))) !== 0) {
+    if ((prefix & (1 << (BITFIELD_SHIFT + i))) !== 0) {
       if (p + 1 > n) return -1;
       byte = buf[p++]!;
     }

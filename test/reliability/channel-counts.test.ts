@@ -8,6 +8,43 @@ import { createWire, header } from './wire-harness.js';
 const msg = (n: number) => new Uint8Array([n & 0xff, n >> 8]);
 
 describe('ReliableUdpChannel exact counts', () => {
+  it('header sizes: 3 bytes one-way (no ack to carry), acks only once data flows back', () => {
+    const { a, b, toA, toB, take, clock } = createWire();
+    for (let i = 0; i < 40; i++) {
+      a.send(msg(i));
+      a.update();
+    }
+    const oneWay = take(toB);
+    // 3-byte header + entry byte + id + 2 payload bytes
+    expect(oneWay.map((p) => p.length)).toEqual(Array.from({ length: 40 }, () => 3 + 3 + 2));
+    expect(header(oneWay[39]!)).toEqual({ type: PacketType.Data, sequence: 39, ack: 0, ackBits: 0 });
+    for (const p of oneWay) b.receive(p);
+    b.update();
+    // Ack-only packets after 16 and 32 owed acks, then from update. At ack 15, bits 16-31 name
+    // sequences never sent (bytes 2 and 3 are 0x00: written); from ack 31 on nothing is missing.
+    expect(take(toA).map((p) => [p.length, header(p).ack, header(p).ackBits])).toEqual([
+      [5, 15, 0x0000ffff],
+      [3, 31, 0xffffffff],
+      [3, 39, 0xffffffff],
+    ]);
+    expect(a.counters.headerBytesSent).toBe(40 * 3);
+    expect(b.counters.headerBytesSent).toBe(5 + 3 + 3);
+    // b sends data: its ack (39) is too far below its sequence (0) for a one-byte distance.
+    b.send(msg(100));
+    b.update();
+    const reply = take(toA)[0]!;
+    expect(header(reply)).toEqual({ type: PacketType.Data, sequence: 0, ack: 39, ackBits: 0xffffffff });
+    expect(reply.length - 3 - 2).toBe(1 + 2 + 2);
+    a.receive(reply);
+    clock.advance(1);
+    a.send(msg(40));
+    a.update();
+    // a's packet 40 now acks b's packet 0 (distance 40), only bit 0 set: 1 + 2 + 1 + 4 bitfield bytes.
+    const next = take(toB)[0]!;
+    expect(header(next)).toEqual({ type: PacketType.Data, sequence: 40, ack: 0, ackBits: 1 });
+    expect(next.length - 3 - 2).toBe(1 + 2 + 1 + 4);
+  });
+
   it('drop every other packet: the peer acks 0x55555555; exact acked, lost and retried counts', () => {
     const { a, b, toA, toB, take, clock, received } = createWire();
     for (let i = 0; i < 40; i++) {

@@ -92,11 +92,11 @@ describe('docs/protocol.md test vectors', () => {
 
   it('has a vector for each packet type and each entry kind', () => {
     expect([...vectors.keys()]).toEqual([...decoded.keys()]);
-    expect(vectors.size).toBe(6);
+    expect(vectors.size).toBe(7);
     const all = [...decoded.values()].map((j) => JSON.parse(j) as Decoded);
     expect(new Set(all.map((d) => d.type))).toEqual(new Set(['data', 'ack']));
     expect(new Set(all.flatMap((d) => d.entries.map((e) => e.kind)))).toEqual(new Set(kindNames));
-    expect(malformed.size).toBe(5);
+    expect(malformed.size).toBe(6);
   });
 
   for (const [name, hex] of blocks('vector')) {
