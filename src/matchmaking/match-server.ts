@@ -145,6 +145,7 @@ export class MatchServer {
   private currentTick: Promise<void> | undefined;
   private lastRoundError: MatchError | undefined;
   private seenEvents = '';
+  private readonly unchecked = new Set<string>();
 
   /** @param options - see {@link MatchServerOptions}. */
   constructor(options: MatchServerOptions) {
@@ -247,12 +248,22 @@ export class MatchServer {
         this.resolveMatched(match.player1Id, match);
         this.resolveMatched(match.player2Id, match);
       }
-      if (this.waiters.size === 0) return;
-      // Only when some server made matches or a player cancelled since the last look-up.
+      if (this.waiters.size === 0) {
+        this.unchecked.clear();
+        return;
+      }
+      // Everyone is looked up when some server made matches or a player cancelled since the last
+      // look-up; otherwise only requests that started waiting since then (their player may have
+      // been matched between their enqueue and now).
       const events = await this.queue.events();
-      if (events === this.seenEvents) return;
+      const ids =
+        events !== this.seenEvents
+          ? [...this.waiters.keys()]
+          : [...this.unchecked].filter((id) => this.waiters.has(id));
       this.seenEvents = events;
-      const states = await this.queue.lookup([...this.waiters.keys()]);
+      this.unchecked.clear();
+      if (ids.length === 0) return;
+      const states = await this.queue.lookup(ids);
       for (const [playerId, state] of states) {
         if (state === 'idle') {
           this.answerAll(playerId, (res) =>
@@ -350,6 +361,7 @@ export class MatchServer {
       this.waiters.set(playerId, set);
     }
     set.add(waiter);
+    this.unchecked.add(playerId);
     waiter.timer = this.timers.setTimeout(() => {
       this.forget(waiter);
       void this.handleStatus(playerId, res, 202);

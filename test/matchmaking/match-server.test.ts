@@ -3,12 +3,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSeededRandom, ManualClock } from '../../src/core/index.js';
 import {
   type GameServerAllocator,
+  MatchMaker,
   type MatchObserver,
+  MatchQueue,
   MatchServer,
   type MatchServerOptions,
   MemoryRoomManager,
   RedisRoomManager,
   type RoomManager,
+  type SqlClient,
   StaticGameServerAllocator,
   type Timers,
 } from '../../src/matchmaking/index.js';
@@ -145,6 +148,52 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     expect(a.body.match_id).toBe(b.body.match_id);
     expect(a.body.opponent_id).toBe('b');
   });
+
+  it.skipIf(skip)(
+    'a request matched elsewhere between its enqueue and its wait is still answered',
+    async () => {
+      // Timers that never fire: this test drives the rounds itself.
+      const timers: Timers = { setTimeout: () => ({}), clearTimeout: () => {} };
+      let hook: (() => Promise<void>) | undefined;
+      const hooked: SqlClient = {
+        async query(text, params) {
+          const result = await db.client.query(text, params);
+          const h = hook;
+          if (h !== undefined && text.includes('INSERT INTO players')) {
+            hook = undefined;
+            await h();
+          }
+          return result as never;
+        },
+        transaction: (fn) => db.client.transaction(fn),
+      };
+      const { server, base } = await start({ db: hooked, timers });
+      const lonely = requestMatch(base, { player_id: 'z', rating: 9000 });
+      while (server.waiting === 0) await new Promise((r) => setImmediate(r));
+      const other = new MatchMaker({
+        queue: new MatchQueue(db.client),
+        rooms,
+        allocator: new StaticGameServerAllocator(['other:9000']),
+      });
+      await server.queue.enqueue({ playerId: 'p', rating: 1500 });
+      // After w's enqueue committed and before w starts waiting: another server matches w and p,
+      // and this server's round looks up its waiters (z only) and sees the new events value.
+      hook = async () => {
+        expect((await other.runRound()).matches).toHaveLength(1);
+        await server.tick();
+      };
+      const w = requestMatch(base, { player_id: 'w', rating: 1510 });
+      while (server.waiting < 2) await new Promise((r) => setImmediate(r));
+      await server.tick();
+      expect(await w).toMatchObject({ status: 200, body: { opponent_id: 'p', game_server: 'other:9000' } });
+      expect(server.waiting).toBe(1);
+      await server.close();
+      expect(await lonely).toMatchObject({
+        status: 503,
+        body: { error: { code: 'ERR_MATCH_SHUTTING_DOWN' } },
+      });
+    },
+  );
 
   it.skipIf(skip)('answers 202 with the queue status after maxWaitMs, idempotently', async () => {
     const { base } = await start({ maxWaitMs: 60 });
