@@ -9,6 +9,8 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { schema as colyseusSchema, Decoder, Encoder } from '@colyseus/schema';
 import protobuf from 'protobufjs';
 import { createSeededRandom, type RandomSource } from '../src/core/index.js';
+import { BitReader } from '../src/snapshot/bit-reader.js';
+import { readDeltaHeader } from '../src/snapshot/delta-header.js';
 import { pong as generated } from '../src/snapshot/generated/snapshot.js';
 import {
   boolField,
@@ -436,6 +438,35 @@ function dictionaryFrom(packets: Uint8Array[]): Buffer {
   return Buffer.concat(packets.slice(0, 400).map((p) => Buffer.from(p))).subarray(0, 32 * 1024);
 }
 
+/** Average bytes of the delta packets: protobuf envelope, bit-packed header, entity changes + padding. */
+function deltaBreakdown(packets: Uint8Array[], hz: number): Record<string, string | number> {
+  let n = 0;
+  let total = 0;
+  let envelope = 0;
+  let headerBits = 0;
+  let rest = 0;
+  packets.forEach((p, i) => {
+    const m = generated.netcode.snapshot.SnapshotPacket.decode(p);
+    if (m.delta.length === 0) return;
+    const r = new BitReader(m.delta);
+    readDeltaHeader(r, i); // tick i + 1 follows i
+    const bits = m.delta.length * 8 - r.remaining;
+    n++;
+    total += p.length;
+    envelope += p.length - m.delta.length;
+    headerBits += bits;
+    rest += m.delta.length - bits / 8;
+  });
+  const per = (x: number) => (x / n).toFixed(2);
+  return {
+    'delta pkt B': per(total),
+    'protobuf envelope B': per(envelope),
+    'delta header B': per(headerBits / 8),
+    'entities + padding B': per(rest),
+    'B/s envelope / header / entities': `${Math.round((envelope / n) * hz)} / ${Math.round((headerBits / 8 / n) * hz)} / ${Math.round((rest / n) * hz)}`,
+  };
+}
+
 // ---------------------------------------------------------------- tables
 
 /** Runs a deterministic simulation 3 times; keeps the bytes and the lowest CPU times (less GC/JIT noise). */
@@ -467,6 +498,7 @@ function scenario<D extends EntityDefinitions>(
   const colyseus = fastest(() => runColyseus(schema, stream, hz));
   const rows: Record<string, string | number>[] = [];
   const compression: Record<string, string | number>[] = [];
+  const breakdown: Record<string, string | number>[] = [];
   for (const loss of [0, 0.05, 0.2]) {
     const delta = fastest(() => runDelta(schema, stream, hz, loss, 7));
     const pbDelta = protobufDeltaBytes(schema, stream, delta.baselines) * hz;
@@ -486,6 +518,7 @@ function scenario<D extends EntityDefinitions>(
       'dec µs full/delta/col': `${full.decodeUs.toFixed(1)} / ${delta.decodeUs.toFixed(1)} / ${colyseus.decodeUs.toFixed(1)}`,
     });
     if (loss === 0) {
+      breakdown.push({ scenario: name, ...deltaBreakdown(delta.packets, hz) });
       for (const [label, packets] of [
         ['full protobuf', full.packets],
         ['delta', delta.packets],
@@ -506,7 +539,7 @@ function scenario<D extends EntityDefinitions>(
       }
     }
   }
-  return { rows, compression };
+  return { rows, compression, breakdown };
 }
 
 function envelopeCodecs(): Record<string, string | number>[] {
@@ -560,6 +593,10 @@ export async function run(): Promise<void> {
     'Bytes per second per client and µs per client per tick (server→client; 50 ms one way, loss both ways)',
     [...pong.rows, ...arena.rows],
   );
+  printTable('Where the delta bytes go (0% loss; per delta packet, then per second)', [
+    ...pong.breakdown,
+    ...arena.breakdown,
+  ]);
   printTable('deflateRaw per packet on top (0% loss; dictionary = 32 KiB of packets from another run)', [
     ...pong.compression,
     ...arena.compression,
