@@ -10,11 +10,13 @@
  * Environment (all optional): DEMO_PLAYERS (8), DEMO_GAME_SERVERS (2), DEMO_SCORE (points to win,
  * 3), DEMO_LOSS (packet loss each way through the proxy, 0.05), DEMO_FOREVER, MATCH_PORT (8080),
  * GAME_PORT (first game server's UDP port, 9000), METRICS_PORT (first game server's metrics port,
- * 9100; the match server's is METRICS_PORT + 100). A port of 0 picks free ports.
+ * 9090, then 9091, ...), MATCH_METRICS_PORT (9092): the ports monitoring/prometheus.yml scrapes.
+ * A port of 0 picks free ports.
  */
 import { PGlite } from '@electric-sql/pglite';
 import { createCryptoRandom, createSeededRandom } from '../src/core/index.js';
 import {
+  MatchQueue,
   MatchServer,
   MemoryRoomManager,
   migrate,
@@ -36,10 +38,16 @@ const loss = Number(env.DEMO_LOSS ?? 0.05);
 const forever = env.DEMO_FOREVER === '1';
 const matchPort = Number(env.MATCH_PORT ?? 8080);
 const gamePort = Number(env.GAME_PORT ?? 9000);
-const metricsPort = Number(env.METRICS_PORT ?? 9100);
+const metricsPort = Number(env.METRICS_PORT ?? 9090);
+const matchMetricsPort = Number(env.MATCH_METRICS_PORT ?? 9092);
 const random = createCryptoRandom();
 /** The i-th port after `base`, or 0 (ephemeral) when `base` is 0. */
 const nth = (base: number, i: number) => (base === 0 ? 0 : base + i);
+/** Game server i's metrics port: counting up from METRICS_PORT, stepping over the match server's. */
+const gameMetricsPort = (i: number) => {
+  const port = nth(metricsPort, i);
+  return port !== 0 && port >= matchMetricsPort && metricsPort <= matchMetricsPort ? port + 1 : port;
+};
 
 const log = (msg: string) => console.log(`[demo] ${msg}`);
 
@@ -48,6 +56,18 @@ const db = new PGlite();
 const sql = pgliteClient(db);
 await migrate(sql);
 const rooms = new MemoryRoomManager({ random });
+const queue = new MatchQueue(sql);
+const results: PongResult[] = [];
+/** A match ended on a game server: record it, which also lets its players queue again. */
+const recordResult = (r: PongResult) => {
+  results.push(r);
+  const result = JSON.stringify({
+    winner: r.winnerId ?? null,
+    score: [r.score1, r.score2],
+    ending: r.ending,
+  });
+  queue.finishMatch(r.matchId, result).catch((err: unknown) => log(`could not record ${r.matchId}: ${err}`));
+};
 const matchMetrics = new MetricsCollector({ labels: { server_id: 'match-1' } });
 
 // The game servers, each with its own metrics endpoint, as separate processes would have.
@@ -57,7 +77,6 @@ const servers: {
   metrics: MetricsCollector;
   http: MetricsServer;
 }[] = [];
-const results: PongResult[] = [];
 for (let i = 0; i < gameServers; i++) {
   const metrics = new MetricsCollector({ labels: { server_id: `pong-${i + 1}` } });
   const transport = await UdpTransport.bind({
@@ -71,12 +90,12 @@ for (let i = 0; i < gameServers; i++) {
     random,
     metrics,
     scoreToWin,
-    onResult: (r) => results.push(r),
+    onResult: recordResult,
   });
   const http = new MetricsServer({
     registry: metrics.registry,
     host: '127.0.0.1',
-    port: nth(metricsPort, i),
+    port: gameMetricsPort(i),
   });
   await http.start();
   server.start();
@@ -88,7 +107,7 @@ for (let i = 0; i < gameServers; i++) {
 const matchHttp = new MetricsServer({
   registry: matchMetrics.registry,
   host: '127.0.0.1',
-  port: nth(metricsPort, 100),
+  port: matchMetricsPort,
 });
 await matchHttp.start();
 const matchServer = new MatchServer({

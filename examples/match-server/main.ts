@@ -1,8 +1,9 @@
 /**
  * `npm run match-server`: the match server configured from the environment
- * (PORT, DATABASE_URL, REDIS_URL, GAME_SERVERS, MAX_RATING_DIFF; see README.md).
+ * (PORT, DATABASE_URL, REDIS_URL, GAME_SERVERS, MAX_RATING_DIFF, METRICS_PORT; see README.md).
  */
 import type { Logger } from '../../src/core/index.js';
+import { MetricsCollector, MetricsServer } from '../../src/metrics/index.js';
 import { configFromEnv, startMatchServer } from './server.js';
 
 const logger: Logger = {
@@ -13,11 +14,21 @@ const logger: Logger = {
 };
 
 const config = configFromEnv();
-const running = await startMatchServer(config, { logger });
+// Prometheus scrapes the match server's own metrics endpoint (monitoring/prometheus.yml: 9092).
+const metrics = new MetricsCollector({
+  labels: { server_id: process.env.SERVER_ID ?? 'match-1' },
+  processMetrics: true,
+});
+const metricsServer = new MetricsServer({
+  registry: metrics.registry,
+  port: Number(process.env.METRICS_PORT ?? 9092),
+});
+await metricsServer.start();
+const running = await startMatchServer(config, { logger, observer: metrics.matchObserver });
 console.log(
   `match server on :${running.port} (${config.databaseUrl ? 'PostgreSQL' : 'PGlite'}, ` +
     `${config.redisUrl ? 'Redis' : 'in-memory'} rooms, game servers ${config.gameServers.join(', ') || 'none'}, ` +
-    `max rating diff ${config.maxRatingDiff})`,
+    `max rating diff ${config.maxRatingDiff}), metrics on :${metricsServer.address.port}/metrics`,
 );
 
 let stopping = false;
@@ -25,7 +36,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    running.close().then(
+    Promise.all([running.close(), metricsServer.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         console.error(err);
