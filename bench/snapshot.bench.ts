@@ -546,7 +546,7 @@ function envelopeCodecs(): Record<string, string | number>[] {
   const root = protobuf.loadSync(new URL('../proto/snapshot.proto', import.meta.url).pathname);
   const reflected = root.lookupType('pong.netcode.snapshot.SnapshotPacket');
   const Static = generated.netcode.snapshot.SnapshotPacket;
-  const msg = { tick: 123456, baselineDistance: 3, schemaHash: 0, payload: new Uint8Array(12).fill(0x5a) };
+  const msg = { delta: new Uint8Array(12).fill(0x5a) }; // a delta packet's shape
   const codecs = [
     ['static (pbjs)', (m: typeof msg) => Static.encode(m).finish(), (b: Uint8Array) => Static.decode(b)],
     ['reflection', (m: typeof msg) => reflected.encode(m).finish(), (b: Uint8Array) => reflected.decode(b)],
