@@ -23,6 +23,8 @@ describe('field declarations', () => {
     expect(() => floatField(0, 1, 0)).toThrow(InvalidOptionError);
     expect(() => floatField(0, Number.NaN, 1)).toThrow(InvalidOptionError);
     expect(() => floatField(0, 1, 1e-12)).toThrow(InvalidOptionError);
+    expect(() => floatField(0, 1, 0.5, { predict: 'quadratic' as never })).toThrow(/predict/);
+    expect(floatField(0, 1, 0.5).predict).toBe('linear');
     expect(() => enumField([])).toThrow(InvalidOptionError);
     expect(() => enumField(['a', 'a'])).toThrow(InvalidOptionError);
     expect(intField(0, 2 ** 32 - 1).max).toBe(4294967295);
@@ -51,6 +53,28 @@ describe('SnapshotSchema', () => {
     });
     expect(other.hash).not.toBe(dots().hash);
     expect(otherVersion.hash).not.toBe(dots().hash);
+    const unpredicted = defineSchema({
+      version: 1,
+      entities: {
+        dot: {
+          x: floatField(-10, 10, 0.25, { predict: 'none' }),
+          on: boolField(),
+          hue: enumField(['red', 'blue']),
+        },
+      },
+    });
+    const explicitLinear = defineSchema({
+      version: 1,
+      entities: {
+        dot: {
+          x: floatField(-10, 10, 0.25, { predict: 'linear' }),
+          on: boolField(),
+          hue: enumField(['red', 'blue']),
+        },
+      },
+    });
+    expect(unpredicted.hash).not.toBe(dots().hash);
+    expect(explicitLinear.hash).toBe(dots().hash); // linear is the default
   });
 
   it('quantizes floats to the step grid and keeps other values', () => {
