@@ -17,7 +17,7 @@ export {
   type RoundPlan,
   type WaitReason,
 } from './match-queue.js';
-export { MatchServer, type MatchServerOptions, type Timers } from './match-server.js';
+export { MatchServer, type MatchServerOptions } from './match-server.js';
 export {
   Matcher,
   type MatcherOptions,

@@ -8,6 +8,8 @@ import {
   type RandomSource,
   silentLogger,
   systemClock,
+  systemTimers,
+  type Timers,
 } from '../core/index.js';
 import { Batcher } from './batcher.js';
 import { MatchError, StoreUnavailableError } from './errors.js';
@@ -25,19 +27,6 @@ import {
 import { Matcher, type WideningStep } from './matcher.js';
 import { MemoryRoomManager, type RoomManager } from './room-manager.js';
 import type { SqlClient } from './sql-client.js';
-
-/** The timer functions the server schedules with (default: the global ones). */
-export interface Timers {
-  /** Calls `callback` after `ms` milliseconds; returns a handle for `clearTimeout`. */
-  setTimeout(callback: () => void, ms: number): unknown;
-  /** Cancels a pending `setTimeout`. */
-  clearTimeout(handle: unknown): void;
-}
-
-const globalTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /** Options of {@link MatchServer}. */
 export interface MatchServerOptions {
@@ -156,7 +145,7 @@ export class MatchServer {
     // Concurrent requests share one enqueue statement (and commit); see MatchQueue.enqueueMany.
     this.enqueues = new Batcher((requests) => this.queue.enqueueMany(requests), 500, 4);
     this.rooms = options.rooms ?? new MemoryRoomManager(options.random ? { random: options.random } : {});
-    this.timers = options.timers ?? globalTimers;
+    this.timers = options.timers ?? systemTimers;
     this.clock = options.clock ?? systemClock;
     this.observer = options.observer ?? {};
     this.logger = options.logger ?? silentLogger;

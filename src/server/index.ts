@@ -1,2 +1,2 @@
-export { TickLoop, type TickLoopOptions, type TimerScheduler } from './tick-loop.js';
+export { TickLoop, type TickLoopOptions } from './tick-loop.js';
 export type { TickObserver } from './tick-observer.js';

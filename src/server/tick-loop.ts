@@ -1,8 +1,12 @@
-import { type Clock, InvalidOptionError, InvalidStateError, systemClock } from '../core/index.js';
+import {
+  type Clock,
+  InvalidOptionError,
+  InvalidStateError,
+  systemClock,
+  systemTimers,
+  type Timers,
+} from '../core/index.js';
 import type { TickObserver } from './tick-observer.js';
-
-/** Schedules a callback after `ms` milliseconds; returns a handle for the canceller. */
-export type TimerScheduler = (callback: () => void, ms: number) => unknown;
 
 /** Options of {@link TickLoop}. */
 export interface TickLoopOptions {
@@ -19,10 +23,8 @@ export interface TickLoopOptions {
    * instead of running a burst of catch-up ticks; skipped ticks are counted (default 5).
    */
   maxCatchUpTicks?: number;
-  /** Timer functions (default `setTimeout` / `clearTimeout`): inject to drive the loop by hand. */
-  setTimer?: TimerScheduler;
-  /** Cancels a handle returned by `setTimer`. */
-  clearTimer?: (handle: unknown) => void;
+  /** Timer functions (default {@link systemTimers}): inject to drive the loop by hand. */
+  timers?: Timers;
 }
 
 /**
@@ -37,8 +39,7 @@ export class TickLoop {
   private readonly clock: Clock;
   private readonly observer: TickObserver | undefined;
   private readonly maxCatchUp: number;
-  private readonly setTimer: TimerScheduler;
-  private readonly clearTimer: (handle: unknown) => void;
+  private readonly timers: Timers;
   private startMs = 0;
   private nextTick = 0;
   private handle: unknown;
@@ -64,8 +65,7 @@ export class TickLoop {
     this.clock = options.clock ?? systemClock;
     this.observer = options.observer;
     this.maxCatchUp = maxCatchUp;
-    this.setTimer = options.setTimer ?? ((cb, ms) => setTimeout(cb, ms));
-    this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as NodeJS.Timeout));
+    this.timers = options.timers ?? systemTimers;
   }
 
   /** Starts ticking; the first tick runs at once. */
@@ -80,7 +80,7 @@ export class TickLoop {
   /** Stops the loop; a tick in progress completes. Idempotent. */
   stop(): void {
     this.running = false;
-    if (this.handle !== undefined) this.clearTimer(this.handle);
+    if (this.handle !== undefined) this.timers.clearTimeout(this.handle);
     this.handle = undefined;
   }
 
@@ -102,6 +102,6 @@ export class TickLoop {
     }
     if (!this.running) return;
     const wait = Math.max(0, this.startMs + this.nextTick * this.periodMs - this.clock.now());
-    this.handle = this.setTimer(() => this.run(), wait);
+    this.handle = this.timers.setTimeout(() => this.run(), wait);
   }
 }

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSeededRandom, ManualClock } from '../../src/core/index.js';
+import { createSeededRandom, ManualClock, type Timers } from '../../src/core/index.js';
 import {
   type GameServerAllocator,
   MatchMaker,
@@ -13,7 +13,6 @@ import {
   type RoomManager,
   type SqlClient,
   StaticGameServerAllocator,
-  type Timers,
 } from '../../src/matchmaking/index.js';
 import { hasPostgres, hasRedis, redisUrl } from '../support/services.js';
 import { createPgliteDatabase, createPostgresDatabase, type TestDatabase } from './support/databases.js';

@@ -5,12 +5,14 @@ import { InvalidOptionError, ManualClock, TickLoop } from '../../src/index.js';
 function manualTimer(clock: ManualClock) {
   let pending: { cb: () => void; at: number } | undefined;
   return {
-    setTimer: (cb: () => void, ms: number) => {
-      pending = { cb, at: clock.now() + ms };
-      return pending;
-    },
-    clearTimer: () => {
-      pending = undefined;
+    timers: {
+      setTimeout: (cb: () => void, ms: number) => {
+        pending = { cb, at: clock.now() + ms };
+        return pending;
+      },
+      clearTimeout: () => {
+        pending = undefined;
+      },
     },
     fire(extraDelayMs = 0) {
       const p = pending!;
@@ -29,7 +31,7 @@ describe('TickLoop', () => {
     const clock = new ManualClock(1000);
     const timer = manualTimer(clock);
     const seen: number[] = [];
-    const loop = new TickLoop({ rate: 60, clock, onTick: (n) => seen.push(n), ...timer });
+    const loop = new TickLoop({ rate: 60, clock, onTick: (n) => seen.push(n), timers: timer.timers });
     loop.start();
     for (let i = 0; i < 600; i++) timer.fire(i % 3 === 0 ? 4 : 1); // the timer is always 1-4 ms late
     loop.stop();
@@ -48,7 +50,7 @@ describe('TickLoop', () => {
       clock,
       onTick: () => clock.advance(2),
       observer: { tick: (s) => durations.push(s) },
-      ...timer,
+      timers: timer.timers,
     });
     loop.start();
     timer.fire();
@@ -61,7 +63,13 @@ describe('TickLoop', () => {
     const clock = new ManualClock(0);
     const timer = manualTimer(clock);
     let ran = 0;
-    const loop = new TickLoop({ rate: 10, clock, maxCatchUpTicks: 3, onTick: () => ran++, ...timer });
+    const loop = new TickLoop({
+      rate: 10,
+      clock,
+      maxCatchUpTicks: 3,
+      onTick: () => ran++,
+      timers: timer.timers,
+    });
     loop.start(); // tick 0
     clock.set(1000); // stalled for a second: ticks 1..10 are due
     timer.fire();
