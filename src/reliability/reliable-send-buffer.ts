@@ -1,3 +1,5 @@
+import type { PayloadPool, PooledSlab } from './payload-pool.js';
+
 /**
  * One queued reliable message and the state of each of its units (the whole message, or each
  * fragment): when it was last sent, how often, and whether the peer acknowledged it.
@@ -7,6 +9,8 @@ export interface OutgoingMessage {
   /** Full (never wrapping) message id; the low 16 bits go on the wire. -1 when the slot is free. */
   id: number;
   payload: Uint8Array;
+  /** The pool slab holding `payload`, released when the message is freed. */
+  slab: PooledSlab | undefined;
   /** 1 for a whole message, >= 2 when fragmented. */
   fragmentCount: number;
   /** Per unit, at least `fragmentCount` long (reused between the messages of one slot). */
@@ -30,7 +34,10 @@ export class ReliableSendBuffer {
   next = 0;
   private readonly slots: (OutgoingMessage | undefined)[];
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    private readonly pool: PayloadPool,
+  ) {
     this.slots = new Array<OutgoingMessage | undefined>(capacity).fill(undefined);
   }
 
@@ -39,8 +46,8 @@ export class ReliableSendBuffer {
     return this.next - this.oldest;
   }
 
-  /** Queues a message; the caller has checked `length < capacity`. */
-  push(payload: Uint8Array, fragmentCount: number): void {
+  /** Queues a message (its payload a copy from the pool); the caller has checked `length < capacity`. */
+  push(payload: Uint8Array, slab: PooledSlab | undefined, fragmentCount: number): void {
     const id = this.next++;
     const index = id % this.capacity;
     const m = this.slots[index];
@@ -48,6 +55,7 @@ export class ReliableSendBuffer {
       this.slots[index] = {
         id,
         payload,
+        slab,
         fragmentCount,
         lastSent: new Float64Array(fragmentCount),
         sends: new Uint16Array(fragmentCount),
@@ -58,6 +66,7 @@ export class ReliableSendBuffer {
     }
     m.id = id;
     m.payload = payload;
+    m.slab = slab;
     m.fragmentCount = fragmentCount;
     m.ackedCount = 0;
     if (fragmentCount === 1) {
@@ -89,6 +98,8 @@ export class ReliableSendBuffer {
     if (m.ackedCount === m.fragmentCount) {
       m.id = -1;
       m.payload = EMPTY;
+      if (m.slab !== undefined) this.pool.release(m.slab);
+      m.slab = undefined;
       while (this.oldest < this.next && this.slots[this.oldest % this.capacity]?.id !== this.oldest)
         this.oldest++;
     }

@@ -25,6 +25,7 @@ import {
   readPacketHeader,
   writePacketHeader,
 } from './packet-header.js';
+import { PayloadPool, type PooledSlab } from './payload-pool.js';
 import { PIECE_OVERHEAD, ReliableReceiveBuffer, type UnitCheck } from './reliable-receive-buffer.js';
 import { ReliableSendBuffer } from './reliable-send-buffer.js';
 import { RttEstimator } from './rtt-estimator.js';
@@ -60,9 +61,18 @@ export interface ReliableUdpChannelEvents {
 
 /** Send an ack-only packet from `receive()` once this many data packets await an ack. */
 const ACK_EVERY_PACKETS = 16;
-/** Slab size and largest pooled copy for message payloads (as Node's Buffer pool). */
-const MESSAGE_SLAB_BYTES = 8192;
+/**
+ * Slab size and largest pooled copy for message payloads. An ArrayBuffer costs about the same to
+ * allocate at 1 KiB as at 64 KiB, so larger slabs are cheaper per message; what one kept
+ * payload can pin is bounded by the slab size.
+ */
+const MESSAGE_SLAB_BYTES = 16_384;
 const MESSAGE_SLAB_MAX = 1024;
+/** Queued payload copies are recycled: slabs of 64 KiB, at most 4 spare ones kept. */
+const SEND_SLAB_BYTES = 65_536;
+const SEND_SPARE_SLABS = 4;
+/** Packets live only until the transport has sent them: a larger slab. */
+const PACKET_SLAB_BYTES = 65_536;
 
 /**
  * A reliability layer over an unreliable datagram link, in pure logic: it is handed a `send`
@@ -100,12 +110,18 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
 
   private readonly sendBuffer: ReliableSendBuffer;
   private readonly receiveBuffer: ReliableReceiveBuffer;
-  private readonly unreliableQueue: { kind: EntryKindValue; payload: Uint8Array; id: number }[] = [];
+  private readonly unreliableQueue: {
+    kind: EntryKindValue;
+    payload: Uint8Array;
+    slab: PooledSlab | undefined;
+    id: number;
+  }[] = [];
   private nextSequencedId = 0;
   private lastSequencedId = -1;
 
-  /** Copies of queued payloads (send) and of delivered ones (receive). */
-  private readonly sendSlab = new ByteSlab(MESSAGE_SLAB_BYTES, MESSAGE_SLAB_MAX);
+  /** Copies of queued payloads, reused once sent (unreliable) or acknowledged (reliable). */
+  private readonly sendPool = new PayloadPool(SEND_SLAB_BYTES, MESSAGE_SLAB_MAX, SEND_SPARE_SLABS);
+  /** Copies of delivered payloads (the caller's to keep: never reused). */
   private readonly receiveSlab = new ByteSlab(MESSAGE_SLAB_BYTES, MESSAGE_SLAB_MAX);
   /** Outgoing packets are written in place here and handed out as views. */
   private readonly packetSlab: ByteSlab;
@@ -135,7 +151,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     this.clock = options.clock;
     this.observer = options.observer;
     this.rtt = new RttEstimator(this.opts.initialRtoMs, this.opts.minRtoMs, this.opts.maxRtoMs);
-    this.sendBuffer = new ReliableSendBuffer(this.opts.sendQueueSize);
+    this.sendBuffer = new ReliableSendBuffer(this.opts.sendQueueSize, this.sendPool);
     this.packets = new PacketAcks(this.opts.packetBufferSize, this.stats, this.rtt, this.observer, (unit) =>
       this.sendBuffer.ack(Math.floor(unit / 65536), unit % 65536),
     );
@@ -146,7 +162,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       this.receiveSlab,
     );
     const packetBytes = this.opts.headroom + this.opts.maxPacketSize;
-    this.packetSlab = new ByteSlab(Math.max(16_384, 8 * packetBytes), 0);
+    this.packetSlab = new ByteSlab(Math.max(PACKET_SLAB_BYTES, 4 * packetBytes), 0);
   }
 
   /** Counters since creation (a live, read-only view of plain numbers). */
@@ -201,7 +217,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
   }
 
   /**
-   * Queues a message for the next `update()`. The payload is copied.
+   * Queues a message for the next `update()`. The payload is copied (the caller may reuse it).
    * @param payload - the message bytes.
    * @param kind - delivery guarantee (default `'reliable'`).
    * @throws MessageTooLargeError - over {@link ReliableUdpChannel.maxMessageSize} for its kind.
@@ -223,18 +239,19 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
         kind === 'reliable' ? this.opts.sendQueueSize : this.opts.unreliableQueueSize,
       );
     }
-    const copy = this.sendSlab.copy(payload, 0, payload.length);
+    const copy = this.sendPool.copy(payload);
+    const slab = this.sendPool.lastSlab;
     if (kind === 'reliable') {
       const fragments =
         copy.length <= this.opts.maxWholeSize ? 1 : Math.ceil(copy.length / this.opts.fragmentSize);
-      this.sendBuffer.push(copy, fragments);
+      this.sendBuffer.push(copy, slab, fragments);
       this.stats.reliableSent++;
     } else if (kind === 'sequenced') {
-      this.unreliableQueue.push({ kind: EntryKind.Sequenced, payload: copy, id: this.nextSequencedId });
+      this.unreliableQueue.push({ kind: EntryKind.Sequenced, payload: copy, slab, id: this.nextSequencedId });
       this.nextSequencedId = (this.nextSequencedId + 1) & 0xffff;
       this.stats.sequencedSent++;
     } else {
-      this.unreliableQueue.push({ kind: EntryKind.Unreliable, payload: copy, id: 0 });
+      this.unreliableQueue.push({ kind: EntryKind.Unreliable, payload: copy, slab, id: 0 });
       this.stats.unreliableSent++;
     }
   }
@@ -251,7 +268,10 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     const acks = this.packets.acks();
     this.ack = acks.ack;
     this.ackBits = acks.ackBits;
-    for (const m of this.unreliableQueue) this.addEntry(m.kind, m.payload, m.id, 0, 0, -1);
+    for (const m of this.unreliableQueue) {
+      this.addEntry(m.kind, m.payload, m.id, 0, 0, -1);
+      if (m.slab !== undefined) this.sendPool.release(m.slab);
+    }
     this.unreliableQueue.length = 0;
 
     const window = this.sendBuffer;
