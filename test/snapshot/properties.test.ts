@@ -89,7 +89,8 @@ function step(world: Map<number, Entity>, t: Tick): void {
   for (const id of t.remove) world.delete(id);
   if (t.drift)
     for (const [id, e] of world)
-      if (e.type === 'unit') world.set(id, { ...e, x: e.x > 98 ? -100 : e.x + 1.37 * (id % 3) });
+      if (e.type === 'unit')
+        world.set(id, { ...e, x: e.x > 97 ? -100 : Math.min(100, e.x + 1.37 * (id % 3)) });
 }
 
 const quantized = (world: Map<number, Entity>) =>
