@@ -16,6 +16,7 @@ it('npm run demo plays a whole match and reports what the metrics saw', async ()
       MATCH_PORT: '0',
       GAME_PORT: '0',
       METRICS_PORT: '0',
+      MATCH_METRICS_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
