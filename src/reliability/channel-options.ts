@@ -18,6 +18,13 @@ export interface ReliableUdpChannelOptions {
    * counted in `maxPacketSize` or in the byte counters.
    */
   headroom?: number;
+  /**
+   * The caller hands each packet it passes to `receive` over to the channel and never writes to
+   * it again (true of `UdpTransport`'s datagrams, which are fresh buffers). Messages delivered at
+   * once are then views into the packet instead of copies. Default false: everything delivered
+   * is copied. Data held for later delivery is always copied.
+   */
+  adoptReceivedPackets?: boolean;
   /** Time source in milliseconds. */
   clock: Clock;
   /** Optional stats hooks (metrics). */
@@ -58,6 +65,7 @@ export interface ReliableUdpChannelOptions {
 export interface ResolvedChannelOptions {
   maxPacketSize: number;
   headroom: number;
+  adoptReceivedPackets: boolean;
   maxMessageSize: number;
   windowSize: number;
   sendQueueSize: number;
@@ -86,6 +94,8 @@ export function resolveChannelOptions(o: ReliableUdpChannelOptions): ResolvedCha
   if (!o.clock || typeof o.clock.now !== 'function') throw new InvalidOptionError('clock', 'must be a Clock');
   if (o.observer !== undefined && (o.observer === null || typeof o.observer !== 'object'))
     throw new InvalidOptionError('observer', 'must be an object');
+  if (o.adoptReceivedPackets !== undefined && typeof o.adoptReceivedPackets !== 'boolean')
+    throw new InvalidOptionError('adoptReceivedPackets', 'must be a boolean');
   const int = (name: keyof ReliableUdpChannelOptions, fallback: number, min: number, max: number): number => {
     const v = o[name] ?? fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
@@ -105,6 +115,7 @@ export function resolveChannelOptions(o: ReliableUdpChannelOptions): ResolvedCha
   return {
     maxPacketSize,
     headroom: int('headroom', 0, 0, 64),
+    adoptReceivedPackets: o.adoptReceivedPackets ?? false,
     maxMessageSize,
     windowSize,
     sendQueueSize,

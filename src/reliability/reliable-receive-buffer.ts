@@ -96,11 +96,12 @@ export class ReliableReceiveBuffer {
 
   /**
    * Stores a reliable entry of `packet` (copying its bytes). Only the message next in order,
-   * delivered at once, is copied into the shared slab; data held for later gets arrays of its
-   * own, so a peer cannot make a few held bytes pin whole slabs. Returns false if it turned out to
+   * delivered at once, is copied into the shared slab (or, with `adopt`, is a view into the
+   * packet); data held for later gets arrays of its own, so a peer cannot make a few held bytes
+   * pin whole slabs or packets. Returns false if it turned out to
    * be a duplicate or inconsistent (possible only within one hostile packet).
    */
-  store(e: Entry, packet: Uint8Array): boolean {
+  store(e: Entry, packet: Uint8Array, adopt = false): boolean {
     if (this.check(e, 0) === 'duplicate') return false;
     const id = this.resolve(e.id);
     if (id < this.expected || id >= this.expected + this.size) return false;
@@ -109,7 +110,11 @@ export class ReliableReceiveBuffer {
     if (e.kind === EntryKind.Reliable) {
       if (slot) return false;
       const bytes =
-        id === this.expected ? this.slab.copy(packet, e.start, e.end) : packet.slice(e.start, e.end);
+        id !== this.expected
+          ? packet.slice(e.start, e.end)
+          : adopt
+            ? packet.subarray(e.start, e.end)
+            : this.slab.copy(packet, e.start, e.end);
       this.ids[index] = id;
       this.fill(index, 1, bytes, undefined, bytes.length, 1);
       this.bufferedBytes += bytes.length;

@@ -412,7 +412,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       const e = this.entries[i]!;
       if (e.kind === EntryKind.Unreliable) {
         deliveries ??= [];
-        deliveries.push([this.receiveSlab.copy(packet, e.start, e.end), 'unreliable']);
+        deliveries.push([this.delivered(packet, e), 'unreliable']);
         this.stats.unreliableReceived++;
       } else if (e.kind === EntryKind.Sequenced) {
         if (this.lastSequencedId >= 0 && !sequenceGreaterThan(e.id, this.lastSequencedId)) {
@@ -421,11 +421,11 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
         }
         this.lastSequencedId = e.id;
         deliveries ??= [];
-        deliveries.push([this.receiveSlab.copy(packet, e.start, e.end), 'sequenced']);
+        deliveries.push([this.delivered(packet, e), 'sequenced']);
         this.stats.sequencedReceived++;
       } else if (verdicts[i] === 'overflow') {
         // skipped: the packet is not acknowledged, so the sender resends it
-      } else if (this.receiveBuffer.store(e, packet)) {
+      } else if (this.receiveBuffer.store(e, packet, this.opts.adoptReceivedPackets)) {
         if (e.kind === EntryKind.Fragment) this.stats.fragmentsReceived++;
       } else {
         this.stats.duplicateMessagesDropped++;
@@ -532,6 +532,13 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     this.stats.bytesSent += bytes;
     this.observer?.packetSent?.(bytes);
     this.sendPacket(packet);
+  }
+
+  /** An entry's payload to deliver now: a view when the packet is adopted, else a copy. */
+  private delivered(packet: Uint8Array, e: Entry): Uint8Array {
+    return this.opts.adoptReceivedPackets
+      ? packet.subarray(e.start, e.end)
+      : this.receiveSlab.copy(packet, e.start, e.end);
   }
 
   private oweAck(): void {

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidOptionError, ManualClock } from '../../src/core/index.js';
+import { ReliableUdpChannel } from '../../src/reliability/reliable-udp-channel.js';
+import { createWire, header } from './wire-harness.js';
+
+describe('ReliableUdpChannel buffers: headroom, packet views, adopted packets', () => {
+  it('leaves `headroom` bytes in front of every packet, outside maxPacketSize and the counters', () => {
+    const clock = new ManualClock();
+    const sent: Uint8Array[] = [];
+    const a = new ReliableUdpChannel({ clock, send: (p) => sent.push(p), headroom: 3, maxPacketSize: 100 });
+    a.send(new Uint8Array(100 - 9 - 4).fill(1), 'unreliable'); // the largest unreliable message
+    a.send(new Uint8Array(10).fill(2)); // entry of 13 bytes: no longer fits the first packet
+    a.update();
+    // headroom + 3-byte header + entries (1 + 1-byte length + 87, then 1 + 2-byte id + 10)
+    expect(sent.map((p) => p.length)).toEqual([3 + 3 + 89, 3 + 3 + 13]);
+    expect(a.counters.bytesSent).toBe(3 + 89 + 3 + 13);
+    expect(a.counters.headerBytesSent).toBe(3 + 3);
+    expect(sent.map((p) => header(p.subarray(3)).sequence)).toEqual([0, 1]);
+    // Packets are distinct views: filling one's headroom touches no other packet.
+    for (const p of sent) p.fill(0xee, 0, 3);
+    expect(header(sent[0]!.subarray(3)).sequence).toBe(0);
+    expect([...sent[1]!.subarray(3 + 3 + 3)]).toEqual(Array.from({ length: 10 }, () => 2));
+    expect(() => new ReliableUdpChannel({ clock, send: () => {}, headroom: 65 })).toThrow(InvalidOptionError);
+  });
+
+  it('copies what it delivers unless told the packets are its own', () => {
+    for (const adopt of [false, true]) {
+      const { a, b, toB, take, received } = createWire({ adoptReceivedPackets: adopt });
+      const seen: Uint8Array[] = [];
+      b.on('message', (p) => seen.push(p));
+      a.send(Uint8Array.of(1, 1, 1));
+      a.send(Uint8Array.of(2, 2, 2), 'unreliable');
+      a.update();
+      const [first] = take(toB);
+      a.send(Uint8Array.of(3, 3, 3));
+      a.update();
+      a.send(Uint8Array.of(4, 4, 4));
+      a.update();
+      const [second, third] = take(toB);
+      b.receive(third!); // message 2 arrives before 1: held
+      b.receive(first!); // delivers 0 (in order) and the unreliable one at once
+      expect(seen.map((p) => p.buffer === first!.buffer)).toEqual([adopt, adopt]);
+      first!.fill(0);
+      third!.fill(0);
+      expect(seen.map((p) => [...p])).toEqual([adopt ? [0, 0, 0] : [2, 2, 2], adopt ? [0, 0, 0] : [1, 1, 1]]);
+      // The held message was copied either way: its packet being overwritten does not matter.
+      b.receive(second!);
+      expect(seen.slice(2).map((p) => [...p])).toEqual([
+        [3, 3, 3],
+        [4, 4, 4],
+      ]);
+      expect(received.b.map(([p]) => p[0])).toEqual([2, 1, 3, 4]);
+    }
+    expect(
+      () =>
+        new ReliableUdpChannel({
+          clock: new ManualClock(),
+          send: () => {},
+          adoptReceivedPackets: 1 as never,
+        }),
+    ).toThrow(InvalidOptionError);
+  });
+});
