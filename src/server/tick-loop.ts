@@ -2,6 +2,8 @@ import {
   type Clock,
   InvalidOptionError,
   InvalidStateError,
+  type Logger,
+  silentLogger,
   systemClock,
   systemTimers,
   type Timers,
@@ -25,6 +27,8 @@ export interface TickLoopOptions {
   maxCatchUpTicks?: number;
   /** Timer functions (default {@link systemTimers}): inject to drive the loop by hand. */
   timers?: Timers;
+  /** Where an exception thrown by `onTick` is logged (default silent); the loop keeps ticking. */
+  logger?: Logger;
 }
 
 /**
@@ -33,6 +37,7 @@ export interface TickLoopOptions {
  * (up to `maxCatchUpTicks`), then the loop skips ahead and counts what it skipped.
  */
 export class TickLoop {
+  /** Ticks per second. */
   readonly rate: number;
   private readonly periodMs: number;
   private readonly onTick: (tick: number, dt: number) => void;
@@ -40,14 +45,14 @@ export class TickLoop {
   private readonly observer: TickObserver | undefined;
   private readonly maxCatchUp: number;
   private readonly timers: Timers;
+  private readonly logger: Logger;
   private startMs = 0;
   private nextTick = 0;
   private handle: unknown;
   private running = false;
-  /** Ticks run so far. */
-  ticks = 0;
-  /** Ticks skipped because the loop fell too far behind. */
-  skippedTicks = 0;
+  private ran = 0;
+  private skipped = 0;
+  private failed = 0;
 
   /** @param options - see {@link TickLoopOptions}. */
   constructor(options: TickLoopOptions) {
@@ -66,6 +71,22 @@ export class TickLoop {
     this.observer = options.observer;
     this.maxCatchUp = maxCatchUp;
     this.timers = options.timers ?? systemTimers;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Ticks run so far. */
+  get ticks(): number {
+    return this.ran;
+  }
+
+  /** Ticks skipped because the loop fell too far behind. */
+  get skippedTicks(): number {
+    return this.skipped;
+  }
+
+  /** Ticks whose `onTick` threw (each one logged; the loop went on). */
+  get failedTicks(): number {
+    return this.failed;
   }
 
   /** Starts ticking; the first tick runs at once. */
@@ -89,16 +110,22 @@ export class TickLoop {
     const now = this.clock.now();
     const due = Math.floor((now - this.startMs) / this.periodMs);
     if (due - this.nextTick > this.maxCatchUp) {
-      this.skippedTicks += due - this.nextTick - this.maxCatchUp;
+      this.skipped += due - this.nextTick - this.maxCatchUp;
       this.nextTick = due - this.maxCatchUp;
     }
     const dt = 1 / this.rate;
     while (this.running && this.nextTick <= due) {
       const began = this.clock.now();
-      this.onTick(this.nextTick, dt);
+      try {
+        this.onTick(this.nextTick, dt);
+      } catch (err) {
+        // One bad tick must not stop the server: log it, count it, keep the schedule.
+        this.failed++;
+        this.logger.error({ err, tick: this.nextTick }, 'onTick threw');
+      }
       this.observer?.tick((this.clock.now() - began) / 1000);
       this.nextTick++;
-      this.ticks++;
+      this.ran++;
     }
     if (!this.running) return;
     const wait = Math.max(0, this.startMs + this.nextTick * this.periodMs - this.clock.now());

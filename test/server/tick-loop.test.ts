@@ -78,6 +78,30 @@ describe('TickLoop', () => {
     expect(loop.skippedTicks).toBe(6);
   });
 
+  it('keeps ticking on schedule when onTick throws, and logs and counts each failure', () => {
+    const clock = new ManualClock(0);
+    const timer = manualTimer(clock);
+    const logged: unknown[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (obj: object) => logged.push(obj) };
+    const loop = new TickLoop({
+      rate: 10,
+      clock,
+      logger,
+      onTick: (n) => {
+        if (n % 2 === 1) throw new Error(`tick ${n}`);
+      },
+      timers: timer.timers,
+    });
+    loop.start();
+    for (let i = 0; i < 5; i++) timer.fire();
+    loop.stop();
+    expect(loop.ticks).toBe(6);
+    expect(loop.failedTicks).toBe(3);
+    expect(logged).toHaveLength(3);
+    expect(() => loop.start()).not.toThrow(); // not wedged in a half-running state
+    loop.stop();
+  });
+
   it('rejects bad options with typed errors', () => {
     expect(() => new TickLoop({ rate: 0, onTick: () => {} })).toThrow(InvalidOptionError);
     expect(() => new TickLoop({ maxCatchUpTicks: 0, onTick: () => {} })).toThrow(InvalidOptionError);
