@@ -107,6 +107,8 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
   private readonly packets: PacketAcks;
   private acksOwed = 0;
   private sentThisUpdate = false;
+  /** The clock reading of the current `update()` (packets are only built there). */
+  private updateNow = 0;
 
   private readonly sendBuffer: ReliableSendBuffer;
   private readonly receiveBuffer: ReliableReceiveBuffer;
@@ -265,6 +267,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     if (this.timedOut) return;
     this.sentThisUpdate = false;
     const now = this.clock.now();
+    this.updateNow = now;
     const acks = this.packets.acks();
     this.ack = acks.ack;
     this.ackBits = acks.ackBits;
@@ -470,12 +473,13 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     unit: number,
   ): void {
     const size = entrySize(kind, payload.length);
-    if (this.building && this.pos + size > this.packetEnd) this.flush(this.clock.now());
+    if (this.building && this.pos + size > this.packetEnd) this.flush(this.updateNow);
     if (!this.building) {
       // Written in place in the packet slab: the packet handed to `send` is a view, no copy.
       const slab = this.packetSlab;
       const headroom = this.opts.headroom;
       slab.reserve(headroom + this.opts.maxPacketSize);
+      for (let i = 0; i < headroom; i++) slab.buffer[slab.offset + i] = 0;
       this.building = true;
       this.packetStart = slab.offset;
       this.packetEnd = slab.offset + headroom + this.opts.maxPacketSize;
@@ -511,6 +515,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
     const slab = this.packetSlab;
     const headroom = this.opts.headroom;
     slab.reserve(headroom + MAX_HEADER_BYTES);
+    for (let i = 0; i < headroom; i++) slab.buffer[slab.offset + i] = 0;
     const n = writePacketHeader(
       slab.buffer,
       slab.offset + headroom,

@@ -16,7 +16,12 @@ describe('ReliableUdpChannel buffers: headroom, packet views, adopted packets', 
     expect(a.counters.bytesSent).toBe(3 + 89 + 3 + 13);
     expect(a.counters.headerBytesSent).toBe(3 + 3);
     expect(sent.map((p) => header(p.subarray(3)).sequence)).toEqual([0, 1]);
-    // Packets are distinct views: filling one's headroom touches no other packet.
+    // The headroom is zeroed (slab memory is not), and packets are distinct views: filling one's
+    // headroom touches no other packet.
+    expect(sent.map((p) => [...p.subarray(0, 3)])).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     for (const p of sent) p.fill(0xee, 0, 3);
     expect(header(sent[0]!.subarray(3)).sequence).toBe(0);
     expect([...sent[1]!.subarray(3 + 3 + 3)]).toEqual(Array.from({ length: 10 }, () => 2));
