@@ -96,9 +96,17 @@ async function connectedPair() {
   const serverTransport = await UdpTransport.bind({ host: '127.0.0.1', ...buffers });
   const clientTransport = await UdpTransport.bind({ host: '127.0.0.1', ...buffers });
   const rateLimit = { packetsPerSecond: Number.POSITIVE_INFINITY, burst: 1e9 };
-  const server = new ConnectionServer({ transport: serverTransport, protocolId: PROTOCOL_ID, rateLimit });
+  // UdpTransport hands out fresh datagrams, so the channels may deliver views instead of copies.
+  const channel = { adoptReceivedPackets: true };
+  const server = new ConnectionServer({
+    transport: serverTransport,
+    protocolId: PROTOCOL_ID,
+    rateLimit,
+    channel,
+  });
   const client = new ConnectionClient({
     transport: clientTransport,
+    channel,
     server: serverTransport.localAddress,
     protocolId: PROTOCOL_ID,
     random: createSeededRandom(1),
@@ -185,11 +193,13 @@ async function bareChannel(size: number) {
   const sender = new ReliableUdpChannel({
     clock: systemClock,
     maxPacketSize: 1199,
+    adoptReceivedPackets: true,
     send: (p) => a.send(p, bPort, '127.0.0.1'),
   });
   const receiver = new ReliableUdpChannel({
     clock: systemClock,
     maxPacketSize: 1199,
+    adoptReceivedPackets: true,
     send: (p) => b.send(p, aPort, '127.0.0.1'),
   });
   a.on('message', (m) => sender.receive(m));
