@@ -11,6 +11,7 @@ export {
   type EnqueueRequest,
   type EnqueueResult,
   MatchQueue,
+  type MatchQueueOptions,
   type MatchRecord,
   type PlayerStatus,
   type QueuedPlayer,

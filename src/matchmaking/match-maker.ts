@@ -35,9 +35,13 @@ export interface RoundOutcome {
   readonly matches: readonly MatchRecord[];
 }
 
-interface CreatedRoom {
-  roomId: string;
-  matchId: string;
+/** A game server taken for a match in a round, and the match's room once it exists. */
+interface Placement {
+  readonly matchId: string;
+  readonly gameServer: string;
+  roomId: string | undefined;
+  /** A room creation is still in flight (its outcome is not known yet). */
+  creating: boolean;
 }
 
 /**
@@ -48,8 +52,10 @@ interface CreatedRoom {
  * created in the room store; then the match rows, the players' `current_match_id` and the queue
  * removal are written and committed. If anything fails before the commit, the transaction rolls
  * back and the rooms made so far are closed. A failed COMMIT is ambiguous (it may have applied),
- * so a room is only closed once PostgreSQL confirms its match row does not exist; rooms that
- * cannot be checked or closed yet (a store is down) are retried at the start of later rounds.
+ * so a room is only closed, and its game server slot only given back
+ * ({@link GameServerAllocator.release}), once PostgreSQL confirms its match row does not exist;
+ * matches that cannot be checked or closed yet (a store is down) are retried at the start of
+ * later rounds.
  * A room without a match row is therefore never visible as a match, and a match row always has
  * its room (except if this process dies between a failed commit and the clean-up, leaving an
  * orphan room nobody is told about).
@@ -62,7 +68,8 @@ export class MatchMaker {
   private readonly matchIds: IdGenerator;
   private readonly observer: MatchObserver;
   private readonly logger: Logger;
-  private readonly orphans = new Map<string, CreatedRoom>();
+  /** Placements of failed rounds whose match may not exist, by match id. */
+  private readonly orphans = new Map<string, Placement>();
 
   /** @param options - see {@link MatchMakerOptions}. */
   constructor(options: MatchMakerOptions) {
@@ -75,7 +82,10 @@ export class MatchMaker {
     this.logger = options.logger ?? silentLogger;
   }
 
-  /** Rooms created by failed rounds that are not yet confirmed orphaned and closed. */
+  /**
+   * Matches of failed rounds (their game server and room, if made) not yet confirmed absent from
+   * PostgreSQL and undone.
+   */
   get pendingCleanup(): number {
     return this.orphans.size;
   }
@@ -88,8 +98,7 @@ export class MatchMaker {
    */
   async runRound(): Promise<RoundOutcome> {
     await this.cleanUp();
-    const created: CreatedRoom[] = [];
-    const allocated: { gameServer: string; matchId: string }[] = [];
+    const placed: Placement[] = [];
     try {
       const result = await this.queue.runRound(
         (queue) => this.matcher.pair(queue),
@@ -114,7 +123,7 @@ export class MatchMaker {
               reasons.set(player2.playerId, 'no_game_server');
               continue;
             }
-            allocated.push({ gameServer, matchId });
+            placed.push({ matchId, gameServer, roomId: undefined, creating: false });
             planned.push({
               matchId,
               player1Id: player1.playerId,
@@ -124,10 +133,15 @@ export class MatchMaker {
             });
           }
           const settled = await Promise.allSettled(
-            planned.map(async (m) => {
-              const roomId = await this.rooms.createRoom(m.matchId, [m.player1Id, m.player2Id]);
-              created.push({ roomId, matchId: m.matchId });
-              return { ...m, roomId };
+            planned.map(async (m, i) => {
+              const placement = placed[i]!;
+              placement.creating = true;
+              try {
+                placement.roomId = await this.rooms.createRoom(m.matchId, [m.player1Id, m.player2Id]);
+              } finally {
+                placement.creating = false;
+              }
+              return { ...m, roomId: placement.roomId };
             }),
           );
           const failed = settled.find((s) => s.status === 'rejected');
@@ -146,31 +160,39 @@ export class MatchMaker {
       }
       return { skipped: result.skipped, queueSize: result.queueSize, matches: result.matches };
     } catch (err) {
-      for (const room of created) this.orphans.set(room.roomId, room);
-      for (const { gameServer, matchId } of allocated) {
-        this.allocator
-          .release?.(gameServer, matchId)
-          .catch((e) => this.logger.warn({ err: e }, 'release failed'));
-      }
+      // The COMMIT may have applied: whether each match exists is only settled by cleanUp.
+      for (const placement of placed) this.orphans.set(placement.matchId, placement);
       const error = err instanceof MatchError ? err : new StoreUnavailableError('postgres', err);
-      this.logger.warn({ err: error, rooms: created.length }, 'matching round rolled back');
+      this.logger.warn({ err: error, matches: placed.length }, 'matching round rolled back');
       await this.cleanUp();
       throw error;
     }
   }
 
-  /** Closes rooms of failed rounds once PostgreSQL confirms they have no match row. */
+  /**
+   * Undoes the matches of failed rounds once PostgreSQL confirms they have no match row: closes
+   * their rooms and gives their game servers back. A match that did commit keeps both.
+   */
   private async cleanUp(): Promise<void> {
-    if (this.orphans.size === 0) return;
-    const rooms = [...this.orphans.values()];
+    const ready = [...this.orphans.values()].filter((p) => !p.creating);
+    if (ready.length === 0) return;
     try {
-      const real = await this.queue.existingMatches(rooms.map((r) => r.matchId));
-      for (const room of rooms) {
-        if (!real.has(room.matchId)) await this.rooms.closeRoom(room.roomId);
-        this.orphans.delete(room.roomId);
+      const real = await this.queue.existingMatches(ready.map((p) => p.matchId));
+      for (const placement of ready) {
+        if (!real.has(placement.matchId)) {
+          if (placement.roomId !== undefined) await this.rooms.closeRoom(placement.roomId);
+          this.release(placement);
+        }
+        this.orphans.delete(placement.matchId);
       }
     } catch (err) {
       this.logger.warn({ err, pending: this.orphans.size }, 'room clean-up postponed');
     }
+  }
+
+  private release({ gameServer, matchId }: Placement): void {
+    this.allocator
+      .release?.(gameServer, matchId)
+      .catch((err: unknown) => this.logger.warn({ err, gameServer, matchId }, 'game server release failed'));
   }
 }

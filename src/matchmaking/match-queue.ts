@@ -1,3 +1,4 @@
+import { type Logger, silentLogger } from '../core/index.js';
 import type { QueueEntry } from './matcher.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
 
@@ -68,6 +69,12 @@ export type EnqueueResult =
       readonly added: boolean;
     };
 
+/** Options of {@link MatchQueue}. */
+export interface MatchQueueOptions {
+  /** Diagnostics, e.g. a failed announcement after a commit (default silent). */
+  readonly logger?: Logger;
+}
+
 /** A request to join the queue. */
 export interface EnqueueRequest {
   /** Player id, at most 32 characters. */
@@ -113,10 +120,15 @@ const UTC_NOW = "(now() AT TIME ZONE 'UTC')";
  */
 export class MatchQueue {
   private readonly sql: SqlClient;
+  private readonly logger: Logger;
 
-  /** @param client - the database. */
-  constructor(client: SqlClient) {
+  /**
+   * @param client - the database.
+   * @param options - see {@link MatchQueueOptions}.
+   */
+  constructor(client: SqlClient, options: MatchQueueOptions = {}) {
     this.sql = client;
+    this.logger = options.logger ?? silentLogger;
   }
 
   /**
@@ -324,8 +336,9 @@ export class MatchQueue {
    * player another round holds or whose entry changed; hands the surviving pairs to `decide`
    * (which allocates game servers and creates rooms); then writes the matches, sets the players'
    * `current_match_id`, removes them from the queue and stores wait reasons, and commits (then
-   * bumps {@link MatchQueue.events}). If
-   * `decide`, a write or the commit fails, everything is rolled back and the error is rethrown.
+   * bumps {@link MatchQueue.events}; a failure to bump it is only logged, as the matches stand).
+   * If `decide`, a write or the commit fails, everything is rolled back and the error is rethrown
+   * (a failed COMMIT may still have applied: check with {@link MatchQueue.existingMatches}).
    * When another server's round is running, this one is skipped (`skipped: true`).
    *
    * @param choosePairs - the pairing (normally {@link Matcher.pair}).
@@ -361,8 +374,16 @@ export class MatchQueue {
       const waitedMs = new Map(queue.map((e) => [e.playerId, e.waitedMs]));
       return { skipped: false, queueSize: queue.length, matches: plan.matches, waitedMs };
     });
-    // After the commit, so whoever sees the new value also sees the matches.
-    if (result.matches.length > 0) await this.announce();
+    // After the commit, so whoever sees the new value also sees the matches. The matches are
+    // made whatever happens here: other servers then learn of them on the sequence's next move
+    // or when their waiting requests time out and read the status.
+    if (result.matches.length > 0) {
+      try {
+        await this.announce();
+      } catch (err) {
+        this.logger.warn({ err, matches: result.matches.length }, 'announcing committed matches failed');
+      }
+    }
     return result;
   }
 }

@@ -141,14 +141,14 @@ export class MatchServer {
     this.tickIntervalMs = positiveInt('tickIntervalMs', options.tickIntervalMs ?? 100);
     this.maxWaitMs = positiveInt('maxWaitMs', options.maxWaitMs ?? 25_000);
     this.maxBodyBytes = positiveInt('maxBodyBytes', options.maxBodyBytes ?? 1024);
-    this.queue = new MatchQueue(options.db);
+    this.logger = options.logger ?? silentLogger;
+    this.queue = new MatchQueue(options.db, { logger: this.logger });
     // Concurrent requests share one enqueue statement (and commit); see MatchQueue.enqueueMany.
     this.enqueues = new Batcher((requests) => this.queue.enqueueMany(requests), 500, 4);
     this.rooms = options.rooms ?? new MemoryRoomManager(options.random ? { random: options.random } : {});
     this.timers = options.timers ?? systemTimers;
     this.clock = options.clock ?? systemClock;
     this.observer = options.observer ?? {};
-    this.logger = options.logger ?? silentLogger;
     this.maker = new MatchMaker({
       queue: this.queue,
       rooms: this.rooms,

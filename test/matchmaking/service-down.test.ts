@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSeededRandom } from '../../src/core/index.js';
 import {
+  type GameServerAllocator,
   MatchMaker,
   MatchQueue,
   MatchServer,
@@ -160,7 +161,8 @@ describe.skipIf(!hasPostgres || !hasRedis)('MatchServer when PostgreSQL or Redis
       },
     };
     const queue = new MatchQueue(sql);
-    const maker = new MatchMaker({ queue, rooms: flaky, allocator: new StaticGameServerAllocator(['g:1']) });
+    const slots = recordingAllocator();
+    const maker = new MatchMaker({ queue, rooms: flaky, allocator: slots.allocator });
     for (const [id, rating] of [
       ['a', 1000],
       ['b', 1000],
@@ -178,9 +180,13 @@ describe.skipIf(!hasPostgres || !hasRedis)('MatchServer when PostgreSQL or Redis
     expect(await queued()).toEqual(['a', 'b', 'c', 'd']);
     expect(await direct.keys('*')).toEqual([]);
     expect(maker.pendingCleanup).toBe(0);
+    // Both slots are given back, each once, once PostgreSQL confirmed neither match exists.
+    expect(slots.allocated).toHaveLength(2);
+    expect(slots.released).toEqual(slots.allocated.map((id) => ['g:1', id]));
     const { matches } = await maker.runRound();
     expect(matches).toHaveLength(2);
     expect(await direct.keys('*')).toHaveLength(6);
+    expect(slots.released).toHaveLength(2);
   });
 
   it('a COMMIT that fails after applying keeps the rooms of the matches it made', async () => {
@@ -192,12 +198,16 @@ describe.skipIf(!hasPostgres || !hasRedis)('MatchServer when PostgreSQL or Redis
       },
     };
     const queue = new MatchQueue(ambiguous);
-    const maker = new MatchMaker({ queue, rooms, allocator: new StaticGameServerAllocator(['g:1']) });
+    const slots = recordingAllocator();
+    const maker = new MatchMaker({ queue, rooms, allocator: slots.allocator });
     await queue.enqueue({ playerId: 'a', rating: 1500 });
     await queue.enqueue({ playerId: 'b', rating: 1500 });
     await expect(maker.runRound()).rejects.toMatchObject({ code: 'ERR_MATCH_SERVICE_UNAVAILABLE' });
-    // The match did commit, so its room survives the clean-up and a repeated request returns it.
+    // The match did commit, so its room and its game server slot survive the clean-up and a
+    // repeated request returns it.
     expect(maker.pendingCleanup).toBe(0);
+    expect(slots.allocated).toHaveLength(1);
+    expect(slots.released).toEqual([]);
     const again = await queue.enqueue({ playerId: 'a', rating: 1500 });
     expect(again.state).toBe('matched');
     const roomId = again.state === 'matched' ? again.match.roomId : '';
@@ -221,23 +231,47 @@ describe.skipIf(!hasPostgres || !hasRedis)('MatchServer when PostgreSQL or Redis
         }),
     };
     const queue = new MatchQueue(dying);
-    const maker = new MatchMaker({ queue, rooms, allocator: new StaticGameServerAllocator(['g:1']) });
+    const slots = recordingAllocator();
+    const maker = new MatchMaker({ queue, rooms, allocator: slots.allocator });
     await queue.enqueue({ playerId: 'a', rating: 1500 });
     await queue.enqueue({ playerId: 'b', rating: 1500 });
     await expect(maker.runRound()).rejects.toMatchObject({ code: 'ERR_MATCH_SERVICE_UNAVAILABLE' });
-    // The room exists but cannot be judged yet: PostgreSQL cannot say whether its match committed.
+    // The room exists but cannot be judged yet: PostgreSQL cannot say whether its match committed,
+    // so neither the room nor the game server slot is given up yet.
     expect(maker.pendingCleanup).toBe(1);
     expect(await direct.keys('*')).toHaveLength(3);
+    expect(slots.released).toEqual([]);
     await pgProxy.start();
     fail = false;
     const { matches } = await maker.runRound();
     expect(maker.pendingCleanup).toBe(0);
     expect(matches).toHaveLength(1);
+    expect(slots.allocated).toHaveLength(2);
+    expect(slots.released).toEqual([['g:1', slots.allocated[0]]]);
     // Only the new match's room is left.
     expect((await direct.keys('*')).sort()).toEqual(
       ['match_id', 'players', 'status'].map((k) => `room:${matches[0]!.roomId}:${k}`),
     );
     expect(await matchCount()).toBe(1);
+  });
+
+  it('an announcement failing after COMMIT keeps the matches, their rooms and their slots', async () => {
+    const noAnnounce: SqlClient = {
+      query: (text, params) =>
+        text.includes('nextval') ? Promise.reject(new Error('connection lost')) : sql.query(text, params),
+      transaction: (fn) => sql.transaction(fn),
+    };
+    const queue = new MatchQueue(noAnnounce);
+    const slots = recordingAllocator();
+    const maker = new MatchMaker({ queue, rooms, allocator: slots.allocator });
+    await queue.enqueue({ playerId: 'a', rating: 1500 });
+    await queue.enqueue({ playerId: 'b', rating: 1500 });
+    const { matches } = await maker.runRound();
+    expect(matches).toHaveLength(1);
+    expect(maker.pendingCleanup).toBe(0);
+    expect(slots.released).toEqual([]);
+    expect((await direct.smembers(`room:${matches[0]!.roomId}:players`)).sort()).toEqual(['a', 'b']);
+    expect(await queue.status('a')).toEqual({ state: 'matched', match: matches[0] });
   });
 
   async function untilQueued(base: string, playerId: string): Promise<void> {
@@ -246,6 +280,22 @@ describe.skipIf(!hasPostgres || !hasRedis)('MatchServer when PostgreSQL or Redis
     }
   }
 });
+
+/** An allocator that always answers `g:1` and records the match ids it placed and released. */
+function recordingAllocator() {
+  const allocated: string[] = [];
+  const released: [string, string][] = [];
+  const allocator: GameServerAllocator = {
+    allocate: async ({ matchId }) => {
+      allocated.push(matchId);
+      return 'g:1';
+    },
+    release: async (gameServer, matchId) => {
+      released.push([gameServer, matchId]);
+    },
+  };
+  return { allocator, allocated, released };
+}
 
 function bind(rooms: RoomManager): RoomManager {
   return {
