@@ -189,7 +189,7 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
       keepAliveIntervalMs: check.positive('keepAliveIntervalMs', options.keepAliveIntervalMs, 250),
       timeoutMs: check.positive('timeoutMs', options.timeoutMs, 10_000),
     };
-    this.channelOptions = options.channel;
+    this.channelOptions = check.channel(options.channel, this.transport.maxDatagramSize);
     this.channelObserver = options.channelObserver;
     this.stats = {
       packetsReceived: 0,

@@ -1,4 +1,7 @@
 import { InvalidOptionError } from '../core/index.js';
+import { resolveChannelOptions } from '../reliability/channel-options.js';
+import type { ConnectionChannelOptions } from './connection.js';
+import { PAYLOAD_HEADER_BYTES } from './connection-packets.js';
 import type { DatagramTransport } from './datagram-transport.js';
 
 /** A per-address token-bucket rate limit on incoming packets. */
@@ -29,6 +32,35 @@ export const check = {
     if (typeof v !== 'number' || Number.isNaN(v) || v <= 0)
       throw new InvalidOptionError(name, `must be a number > 0, got ${String(v)}`);
     return v;
+  },
+  /**
+   * Validates the channel limits now, exactly as every connection's channel will (a bad limit
+   * would otherwise throw only when a handshake completes). Names the option `channel.<name>`.
+   */
+  channel(
+    value: ConnectionChannelOptions | undefined,
+    maxDatagramSize: number,
+  ): ConnectionChannelOptions | undefined {
+    if (value === undefined) return undefined;
+    if (value === null || typeof value !== 'object')
+      throw new InvalidOptionError('channel', 'must be an object');
+    try {
+      resolveChannelOptions({
+        ...value,
+        send: () => {},
+        clock: { now: () => 0 },
+        maxPacketSize: maxDatagramSize - PAYLOAD_HEADER_BYTES,
+        headroom: PAYLOAD_HEADER_BYTES,
+      });
+    } catch (err) {
+      if (err instanceof InvalidOptionError)
+        throw new InvalidOptionError(
+          `channel.${err.option}`,
+          err.message.replace(/^invalid option "[^"]*": /, ''),
+        );
+      throw err;
+    }
+    return { ...value };
   },
   rateLimit(value: RateLimit | undefined): RateLimit {
     if (value === undefined) return { packetsPerSecond: 1000, burst: 200 };

@@ -37,10 +37,14 @@ export type TokenVerdict = boolean | { userData: unknown };
 
 /**
  * Checks a client's connect token (opaque bytes, at most 256). Called only after the client proved
- * its address with the cookie round trip, so spoofed floods never reach it. May be async; at most
- * `maxPendingValidations` run at once. Throwing or rejecting counts as a rejection.
+ * its address with the cookie round trip, so spoofed floods never reach it. May be async (any
+ * promise or thenable); at most `maxPendingValidations` run at once. Throwing or rejecting counts as
+ * a rejection.
  */
-export type TokenValidator = (token: Uint8Array, from: PeerAddress) => TokenVerdict | Promise<TokenVerdict>;
+export type TokenValidator = (
+  token: Uint8Array,
+  from: PeerAddress,
+) => TokenVerdict | PromiseLike<TokenVerdict>;
 
 /** Options of {@link ConnectionServer}. */
 export interface ConnectionServerOptions extends ConnectionTimings {
@@ -119,6 +123,12 @@ export interface ConnectionServerCounters {
   disconnects: Record<DisconnectReason, number>;
   /** Sends that failed in the transport (logged). */
   sendErrors: number;
+  /**
+   * Handshakes that failed after the token check because something threw (typically a `connect`
+   * listener; logged). A connection already created is disconnected; otherwise the client is
+   * denied with `server_full`.
+   */
+  handshakeErrors: number;
 }
 
 interface ServerPeer {
@@ -208,7 +218,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
       keepAliveIntervalMs: check.positive('keepAliveIntervalMs', options.keepAliveIntervalMs, 250),
       timeoutMs: check.positive('timeoutMs', options.timeoutMs, 10_000),
     };
-    this.channelOptions = options.channel;
+    this.channelOptions = check.channel(options.channel, this.transport.maxDatagramSize);
     this.channelObserver = options.channelObserver;
     this.addresses = new AddressTable(maxTracked);
     this.connections = this.byId;
@@ -227,6 +237,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
       addressEvictions: 0,
       disconnects: { local: 0, remote: 0, timeout: 0, channel_timeout: 0 },
       sendErrors: 0,
+      handshakeErrors: 0,
     };
     this.counters = this.stats;
     this.transport.onDatagram((data, from) => this.receive(data, from));
@@ -441,24 +452,54 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     this.pendingValidations++;
     const nonce = response.nonce.slice();
     const token = response.token.slice();
+    // Neither callback can throw, so an async verdict never leaves an unhandled rejection.
     const finish = (verdict: TokenVerdict): void => {
       this.pendingValidations--;
       state.validating = false;
-      this.completeHandshake(verdict, key, from, nonce);
+      const accepted = this.stats.accepted;
+      try {
+        this.completeHandshake(verdict, key, from, nonce);
+      } catch (err) {
+        this.handshakeFailed(err, this.stats.accepted !== accepted, key, from, nonce);
+      }
     };
     const reject = (err: unknown): void => {
       this.logger.warn({ err, from }, 'connect token validator failed; rejecting');
       finish(false);
     };
-    let verdict: TokenVerdict | Promise<TokenVerdict>;
+    let verdict: TokenVerdict | PromiseLike<TokenVerdict>;
+    let async: boolean;
     try {
       verdict = this.validateToken(token, from);
+      async = isThenable(verdict);
     } catch (err) {
       reject(err);
       return;
     }
-    if (verdict instanceof Promise) verdict.then(finish, reject);
-    else finish(verdict);
+    // Promise.resolve adopts any thenable (and guards against one that calls back twice or throws).
+    if (async) Promise.resolve(verdict).then(finish, reject);
+    else finish(verdict as TokenVerdict);
+  }
+
+  /**
+   * Something threw while completing a handshake (a `connect` listener, most likely): log and count
+   * it, then undo: disconnect the new connection, or deny the client if there is none.
+   */
+  private handshakeFailed(
+    err: unknown,
+    created: boolean,
+    key: string,
+    from: PeerAddress,
+    nonce: Uint8Array,
+  ): void {
+    this.stats.handshakeErrors++;
+    this.logger.error({ err, from }, 'completing a handshake failed; dropping the client');
+    try {
+      if (created) this.peers.get(key)?.connection.disconnect();
+      else if (!this.closed) this.send(writeDenied(nonce, DenyReason.ServerFull), from);
+    } catch (cleanupErr) {
+      this.logger.error({ err: cleanupErr, from }, 'cleaning up a failed handshake failed');
+    }
   }
 
   private completeHandshake(verdict: TokenVerdict, key: string, from: PeerAddress, nonce: Uint8Array): void {
@@ -546,4 +587,12 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     const mapped = address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : '';
     return isIP(mapped) === 4 && list.check(mapped, 'ipv4');
   }
+}
+
+/** True for a promise or any other thenable (an object or function with a `then` method). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

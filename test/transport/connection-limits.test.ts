@@ -1,18 +1,25 @@
 import { BlockList } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/core/index.js';
+import { createSeededRandom, InvalidOptionError, ManualClock, silentLogger } from '../../src/core/index.js';
+import { ConnectionClient } from '../../src/transport/connection-client.js';
 import { CookieJar } from '../../src/transport/connection-cookie.js';
 import {
   CHALLENGE_SIZE,
+  ConnectionPacketType,
   HANDSHAKE_PACKET_SIZE,
+  readPacketType,
   writeChallengeResponse,
   writeConnectRequest,
   writeKeepAlive,
 } from '../../src/transport/connection-packets.js';
-import { ConnectionServer, type ConnectionServerOptions } from '../../src/transport/connection-server.js';
+import {
+  ConnectionServer,
+  type ConnectionServerOptions,
+  type TokenVerdict,
+} from '../../src/transport/connection-server.js';
 import { addressKey, type PeerAddress } from '../../src/transport/datagram-transport.js';
 import type { DropReason } from '../../src/transport/transport-observer.js';
-import { createWorld, fakeTransport, PROTOCOL_ID, SECRET } from './connection-harness.js';
+import { createWorld, fakeTransport, PROTOCOL_ID, SECRET, SERVER_ADDRESS } from './connection-harness.js';
 
 /** A server on a fake transport: packets are delivered by hand, replies recorded. */
 function bench(options: Partial<ConnectionServerOptions> = {}) {
@@ -197,5 +204,100 @@ describe('rate limit, block list, bounded state', () => {
     await Promise.resolve();
     await Promise.resolve();
     expect(server.connections.size).toBe(1);
+  });
+});
+
+describe('completing a handshake', () => {
+  const jar = new CookieJar(SECRET, PROTOCOL_ID, 10_000);
+  const handshake = (b: ReturnType<typeof bench>, i: number): void => {
+    b.fake.deliver(request(i), peer(i));
+    const cookie = jar.issue(peer(i), nonce(i), b.clock.now());
+    b.fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(i), cookie, new Uint8Array(0)), peer(i));
+  };
+  const typesSentTo = (b: ReturnType<typeof bench>, to: PeerAddress) =>
+    b.fake.sent.filter((s) => addressKey(s.to) === addressKey(to)).map((s) => readPacketType(s.data));
+  const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const recordingLogger = () => {
+    const errors: string[] = [];
+    return {
+      errors,
+      logger: { ...silentLogger, error: (_obj: object, msg?: string) => void errors.push(msg ?? '') },
+    };
+  };
+
+  it('validates the channel options in the constructor, naming the option', () => {
+    const fake = fakeTransport();
+    const base = { transport: fake.transport, protocolId: PROTOCOL_ID };
+    expect(() => new ConnectionServer({ ...base, channel: { windowSize: 0 } })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'channel.windowSize' }),
+    );
+    expect(
+      () => new ConnectionServer({ ...base, channel: 7 as unknown as ConnectionServerOptions['channel'] }),
+    ).toThrow(expect.objectContaining({ option: 'channel' }));
+    expect(() => new ConnectionServer({ ...base, channel: { packetBufferSize: 33 } })).toThrow(
+      InvalidOptionError,
+    );
+    expect(
+      () =>
+        new ConnectionClient({
+          transport: fakeTransport(peer(1)).transport,
+          server: SERVER_ADDRESS,
+          protocolId: PROTOCOL_ID,
+          random: createSeededRandom(1),
+          channel: { maxRetries: -1 },
+        }),
+    ).toThrow(expect.objectContaining({ option: 'channel.maxRetries' }));
+  });
+
+  it('contains a throwing connect listener after an async validation: logged, counted, disconnected', async () => {
+    const { errors, logger } = recordingLogger();
+    const b = bench({ validateToken: async () => ({ userData: 1 }), logger });
+    b.server.on('connect', () => {
+      throw new Error('listener bug');
+    });
+    handshake(b, 1);
+    await flush();
+    expect(b.server.counters.handshakeErrors).toBe(1);
+    expect(errors).toEqual(['completing a handshake failed; dropping the client']);
+    expect(b.server.counters.accepted).toBe(1);
+    expect(b.server.counters.disconnects.local).toBe(1);
+    expect(b.server.connections.size).toBe(0);
+    const { Challenge, Accepted, Disconnect } = ConnectionPacketType;
+    expect(typesSentTo(b, peer(1))).toEqual([Challenge, Accepted, Disconnect, Disconnect, Disconnect]);
+    // The server keeps serving.
+    b.server.removeAllListeners('connect');
+    handshake(b, 2);
+    await flush();
+    expect(b.server.connections.size).toBe(1);
+  });
+
+  it('contains a throwing connect listener after a synchronous validation', () => {
+    const b = bench();
+    b.server.on('connect', () => {
+      throw new Error('listener bug');
+    });
+    expect(() => handshake(b, 1)).not.toThrow();
+    expect(b.server.counters.handshakeErrors).toBe(1);
+    expect(b.server.connections.size).toBe(0);
+  });
+
+  it('treats any thenable as an async verdict', async () => {
+    const verdicts: TokenVerdict[] = [false, { userData: 'alice' }];
+    const b = bench({
+      validateToken: () => {
+        const verdict = verdicts.shift()!;
+        // biome-ignore lint/suspicious/noThenProperty: a non-native thenable is what this test needs
+        const thenable = { then: (resolve: (v: TokenVerdict) => void) => resolve(verdict) };
+        return thenable as unknown as PromiseLike<TokenVerdict>;
+      },
+    });
+    handshake(b, 1);
+    await flush();
+    expect(b.server.counters.denied.tokenRejected).toBe(1);
+    expect(b.server.connections.size).toBe(0);
+    handshake(b, 2);
+    await flush();
+    expect(b.server.counters.accepted).toBe(1);
+    expect([...b.server.connections.values()].map((c) => c.userData)).toEqual(['alice']);
   });
 });
