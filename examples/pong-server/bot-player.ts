@@ -153,7 +153,6 @@ export async function playMatch(options: BotOptions): Promise<BotOutcome> {
           const input = botInput(seen, side, options.skill, options.random);
           connection.send(encodePong({ type: 'input', input }), 'sequenced');
         }
-        client.update();
       }, 1000 / 60);
     });
     return outcome;

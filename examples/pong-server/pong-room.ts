@@ -38,6 +38,10 @@ export interface PongRoomOptions {
   scoreToWin: number;
   /** Called once when the match ends. */
   onEnd: (result: PongResult) => void;
+  /** Ticks to wait for both players before the room is abandoned. */
+  joinTimeoutTicks: number;
+  /** Ticks a finished room lingers (so the reliable game-over message is delivered) before it disconnects its players. */
+  lingerTicks: number;
 }
 
 export class PongRoom {
@@ -51,6 +55,10 @@ export class PongRoom {
   private state: PongState | undefined;
   private ticks = 0;
   private ended = false;
+  /** Ticks waited for the players, then ticks lingered after the end. */
+  private idleTicks = 0;
+  private readonly joinTimeoutTicks: number;
+  private readonly lingerTicks: number;
   /** Messages from players that were not valid Pong messages. */
   invalidMessages = 0;
 
@@ -64,6 +72,8 @@ export class PongRoom {
     this.random = options.random;
     this.scoreToWin = options.scoreToWin;
     this.onEnd = options.onEnd;
+    this.joinTimeoutTicks = options.joinTimeoutTicks;
+    this.lingerTicks = options.lingerTicks;
   }
 
   get playing(): boolean {
@@ -75,8 +85,11 @@ export class PongRoom {
     const index = this.seats.findIndex((s) => s.playerId === playerId);
     const seat = this.seats[index];
     if (seat === undefined || this.ended) return false;
-    seat.connection?.disconnect();
+    // A player reconnecting replaces their old connection; the old one's disconnect must not
+    // count as leaving, so the seat changes hands before it is closed.
+    const previous = seat.connection;
     seat.connection = connection;
+    previous?.disconnect();
     const clientId = String(index + 1);
     this.snapshotter.removeClient(clientId);
     this.snapshotter.addClient(clientId);
@@ -107,10 +120,21 @@ export class PongRoom {
     this.finish(this.state === undefined ? 'abandoned' : 'forfeit', this.state ? other.playerId : undefined);
   }
 
-  /** Advances the match one tick and sends each player its snapshot. */
-  tick(tick: number, dt: number): void {
-    if (!this.playing) return;
-    const state = this.state!;
+  /**
+   * Advances the match one tick and sends each player its snapshot. Returns false once the room
+   * is done (abandoned for want of players, or finished and lingered) and can be dropped.
+   */
+  tick(tick: number, dt: number): boolean {
+    if (this.ended) {
+      if (++this.idleTicks < this.lingerTicks) return true;
+      for (const seat of this.seats) seat.connection?.disconnect();
+      return false;
+    }
+    if (this.state === undefined) {
+      if (++this.idleTicks >= this.joinTimeoutTicks) this.abandon();
+      return true;
+    }
+    const state = this.state;
     stepPong(state, dt, this.seats[0].input, this.seats[1].input, this.random, this.scoreToWin);
     this.ticks++;
     this.snapshotter.capture(tick + 1, pongEntities(state));
@@ -124,6 +148,7 @@ export class PongRoom {
       }
     }
     if (state.winner !== 0) this.finish('score', this.seats[state.winner - 1]!.playerId);
+    return true;
   }
 
   /** Ends the match now (server shutdown, or the players never all arrived). */
@@ -133,6 +158,7 @@ export class PongRoom {
 
   private finish(ending: PongResult['ending'], winnerId: string | undefined): void {
     this.ended = true;
+    this.idleTicks = 0;
     const s = this.state;
     const winner = winnerId === this.seats[0].playerId ? 1 : winnerId === this.seats[1].playerId ? 2 : 0;
     if (winner !== 0) {

@@ -8,6 +8,7 @@ import {
   type RandomSource,
   silentLogger,
   systemClock,
+  type Timers,
 } from '../../src/core/index.js';
 import type { RoomManager } from '../../src/matchmaking/index.js';
 import type { MetricsCollector } from '../../src/metrics/index.js';
@@ -35,6 +36,8 @@ export interface PongServerOptions {
   tickRate?: number;
   /** Called when a match ends. */
   onResult?: (result: PongResult) => void;
+  /** Timers of the tick loop (default the global ones). */
+  timers?: Timers;
 }
 
 interface Admission {
@@ -49,6 +52,8 @@ export class PongServer {
   private readonly options: PongServerOptions;
   private readonly logger: Logger;
   private readonly active = new Map<string, PongRoom>();
+  /** Rooms that ended here, so a late connect cannot reopen a finished match (bounded). */
+  private readonly ended = new Set<string>();
 
   constructor(options: PongServerOptions) {
     this.options = options;
@@ -67,23 +72,25 @@ export class PongServer {
     this.connections.on('connect', (connection) => {
       const { ticket, players } = connection.userData as Admission;
       let room = this.active.get(ticket.room_id);
-      if (room === undefined) {
-        room = this.openRoom(ticket, players);
-      }
-      if (!room.join(ticket.player_id, connection)) connection.disconnect();
+      if (room === undefined && !this.ended.has(ticket.room_id)) room = this.openRoom(ticket, players);
+      if (!room?.join(ticket.player_id, connection)) connection.disconnect();
     });
     this.loop = new TickLoop({
       rate: options.tickRate ?? 60,
       clock,
       observer: options.metrics?.tickObserver,
+      logger: this.logger,
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
       onTick: (tick, dt) => {
-        for (const room of this.active.values()) room.tick(tick, dt);
+        for (const [id, room] of this.active) {
+          if (!room.tick(tick, dt)) this.dropRoom(id);
+        }
         this.connections.update();
       },
     });
   }
 
-  /** Rooms in play or waiting for their players. */
+  /** Rooms waiting for their players, in play, or lingering after the end. */
   get activeRooms(): number {
     return this.active.size;
   }
@@ -94,7 +101,8 @@ export class PongServer {
 
   stop(): void {
     this.loop.stop();
-    for (const room of [...this.active.values()]) room.abandon();
+    for (const room of this.active.values()) room.abandon();
+    this.active.clear();
     this.connections.close();
   }
 
@@ -117,6 +125,8 @@ export class PongServer {
       random: this.options.random,
       scoreToWin: this.options.scoreToWin ?? 5,
       onEnd: (result) => this.onRoomEnd(result),
+      joinTimeoutTicks: Math.round(this.loop.rate * 10),
+      lingerTicks: Math.round(this.loop.rate * 2),
     });
     this.active.set(ticket.room_id, room);
     this.options.metrics?.tickObserver.activeRooms?.(this.active.size);
@@ -126,9 +136,14 @@ export class PongServer {
     return room;
   }
 
-  private onRoomEnd(result: PongResult): void {
-    this.active.delete(result.roomId);
+  private dropRoom(roomId: string): void {
+    this.active.delete(roomId);
     this.options.metrics?.tickObserver.activeRooms?.(this.active.size);
+  }
+
+  private onRoomEnd(result: PongResult): void {
+    this.ended.add(result.roomId);
+    if (this.ended.size > 4096) this.ended.delete(this.ended.values().next().value!);
     this.results.push(result);
     this.logger.info({ ...result }, 'match ended');
     this.options.onResult?.(result);

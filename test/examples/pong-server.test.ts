@@ -1,0 +1,149 @@
+/**
+ * The Pong game server of the demo, deterministic: a MemoryNetwork, a ManualClock and hand-fired
+ * tick timers. Players are admitted only to their room, a reconnect keeps the seat, matches end
+ * and rooms are dropped.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodePong, encodePong, encodeTicket } from '../../examples/pong-server/pong-messages.js';
+import { PONG_PROTOCOL_ID, PongServer } from '../../examples/pong-server/pong-server.js';
+import { createSeededRandom, ManualClock, type Timers } from '../../src/core/index.js';
+import { MemoryRoomManager } from '../../src/matchmaking/index.js';
+import { type Connection, ConnectionClient, MemoryNetwork } from '../../src/transport/index.js';
+
+const SERVER = { address: '10.0.0.1', port: 9000 };
+
+async function world() {
+  const clock = new ManualClock(0);
+  const network = new MemoryNetwork({ clock, random: createSeededRandom(1) });
+  const rooms = new MemoryRoomManager({ random: createSeededRandom(2) });
+  const roomId = await rooms.createRoom('m1', ['alice', 'bob']);
+  let pending: (() => void) | undefined;
+  const timers: Timers = {
+    setTimeout: (cb) => {
+      pending = cb;
+      return cb;
+    },
+    clearTimeout: () => {
+      pending = undefined;
+    },
+  };
+  const server = new PongServer({
+    transport: network.createEndpoint(SERVER),
+    rooms,
+    random: createSeededRandom(3),
+    clock,
+    timers,
+    scoreToWin: 1,
+  });
+  server.start();
+  const clients: ConnectionClient[] = [];
+  let host = 2;
+  const w = {
+    clock,
+    rooms,
+    roomId,
+    server,
+    /** A player's client with a ticket for `room`. */
+    client(playerId: string, room = roomId) {
+      const client = new ConnectionClient({
+        transport: network.createEndpoint({ address: `10.0.0.${host++}`, port: 5000 }),
+        server: SERVER,
+        protocolId: PONG_PROTOCOL_ID,
+        token: encodeTicket({ player_id: playerId, match_id: 'm1', room_id: room }),
+        clock,
+        random: createSeededRandom(host),
+      });
+      clients.push(client);
+      return client;
+    },
+    /** One 60 Hz step of the whole world, letting async token checks settle. */
+    async step() {
+      clock.advance(1000 / 60);
+      network.pump();
+      pending?.();
+      for (const c of clients) c.update();
+      network.pump();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    async until(done: () => boolean, maxSteps: number) {
+      for (let i = 0; i < maxSteps && !done(); i++) await w.step();
+      expect(done()).toBe(true);
+    },
+  };
+  return w;
+}
+
+/** Connects a client and records the Pong messages it receives. */
+function track(w: Awaited<ReturnType<typeof world>>, client: ConnectionClient) {
+  const seen: string[] = [];
+  let connection: Connection | undefined;
+  let refused = false;
+  // Listen on the 'connect' event: it fires synchronously with the handshake, before any message
+  // that arrives in the same batch (the connect() promise resolves a microtask later).
+  client.on('connect', (c) => {
+    connection = c;
+    c.on('message', (payload) => {
+      const m = decodePong(payload);
+      if (m?.type === 'snapshot')
+        c.send(encodePong({ type: 'ack', body: new Uint8Array([0]) }), 'unreliable');
+      if (m) seen.push(m.type);
+    });
+  });
+  client.connect().catch(() => {
+    refused = true;
+  });
+  return {
+    seen,
+    get connection() {
+      return connection;
+    },
+    get refused() {
+      return refused;
+    },
+    get closed() {
+      return connection !== undefined && !connection.connected;
+    },
+    w,
+  };
+}
+
+describe('PongServer (examples/pong-server)', () => {
+  it('keeps a reconnecting player in their seat and plays the match to the end', async () => {
+    const w = await world();
+    const alice1 = track(w, w.client('alice'));
+    const bob = track(w, w.client('bob'));
+    await w.until(() => alice1.seen.includes('welcome') && bob.seen.includes('welcome'), 200);
+    await w.until(() => bob.seen.includes('snapshot'), 50);
+
+    const alice2 = track(w, w.client('alice')); // same player, new address: replaces the old connection
+    await w.until(() => alice2.seen.includes('welcome'), 200);
+    await w.until(() => alice1.closed, 200);
+    expect(w.server.results).toEqual([]); // the old connection's disconnect is not a forfeit
+
+    await w.until(() => w.server.results.length === 1, 60 * 120);
+    const [result] = w.server.results;
+    expect(result).toMatchObject({ roomId: w.roomId, matchId: 'm1', ending: 'score' });
+    expect(['alice', 'bob']).toContain(result!.winnerId);
+    await w.until(() => alice2.seen.includes('gameOver') && bob.seen.includes('gameOver'), 120);
+    // After lingering, the room is dropped and its players are disconnected.
+    await w.until(() => w.server.activeRooms === 0 && bob.closed && alice2.closed, 60 * 5);
+    expect(await w.rooms.getRoom(w.roomId)).toBeUndefined();
+  });
+
+  it('refuses tickets for another room or another player', async () => {
+    const w = await world();
+    const mallory = track(w, w.client('mallory'));
+    const lost = track(w, w.client('alice', 'r_does_not_exist'));
+    await w.until(() => mallory.refused && lost.refused, 60 * 10);
+    expect(w.server.connections.counters.denied.tokenRejected).toBe(2);
+    expect(w.server.activeRooms).toBe(0);
+  });
+
+  it('abandons a room whose second player never arrives', async () => {
+    const w = await world();
+    const alice = track(w, w.client('alice'));
+    await w.until(() => alice.seen.includes('welcome'), 200);
+    await w.until(() => w.server.results.length === 1, 60 * 12);
+    expect(w.server.results[0]).toMatchObject({ ending: 'abandoned', winnerId: undefined });
+  });
+});
