@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSeededRandom, ManualClock, type Timers } from '../../src/core/index.js';
@@ -362,6 +364,82 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     expect(rows).toEqual([{ player_id: 'keep' }]);
     const { rows: players } = await db.client.query('SELECT id FROM players');
     expect(players).toEqual([{ id: 'keep' }]);
+  });
+
+  it.skipIf(skip)('a request whose enqueue outlives its client or the server does not wait', async () => {
+    // The enqueue statement waits at a gate, so the client can leave (or the server close) first.
+    let open = () => {};
+    let entered = () => {};
+    let finished = () => {};
+    const gated: SqlClient = {
+      async query(text, params) {
+        if (!text.includes('INSERT INTO players')) return db.client.query(text, params);
+        entered();
+        await new Promise<void>((resolve) => {
+          open = resolve;
+        });
+        try {
+          return await db.client.query(text, params);
+        } finally {
+          setImmediate(() => finished());
+        }
+      },
+      transaction: (fn) => db.client.transaction(fn),
+    };
+    const armed: number[] = [];
+    const timers: Timers = {
+      setTimeout: (cb, ms) => {
+        armed.push(ms);
+        return setTimeout(cb, ms);
+      },
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    };
+    const { server, base } = await start({ db: gated, timers, maxWaitMs: 9_999 });
+    const post = async (playerId: string) => {
+      const inEnqueue = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      const body = JSON.stringify({ player_id: playerId, rating: 1500 });
+      const socket = connect(Number(new URL(base).port), '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(
+        `POST /match/request HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n` +
+          `content-length: ${body.length}\r\n\r\n${body}`,
+      );
+      await inEnqueue;
+      return socket;
+    };
+    const release = async () => {
+      const done = new Promise<void>((resolve) => {
+        finished = resolve;
+      });
+      open();
+      await done;
+    };
+
+    // The client leaves while its player is being queued.
+    const gone = await post('left');
+    gone.end(); // 'close' comes once the server closed its side too
+    await once(gone, 'close');
+    await release();
+    expect(server.waiting).toBe(0);
+    expect(armed.filter((ms) => ms === 9_999)).toEqual([]);
+
+    // The server closes while a player is being queued: no wait timer outlives it.
+    const socket = await post('late');
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      socket.on('close', () => resolve(text));
+    });
+    const closing = server.close();
+    await release();
+    await closing;
+    expect(server.waiting).toBe(0);
+    expect(armed.filter((ms) => ms === 9_999)).toEqual([]);
+    expect(await answer).toMatch(/^$|ERR_MATCH_SHUTTING_DOWN/);
   });
 
   it.skipIf(skip)('runs a round every tickIntervalMs on the injected timers and clock', async () => {
