@@ -345,7 +345,10 @@ export class MatchServer {
   private wait(playerId: string, res: ServerResponse): void {
     // The enqueue took time: close() may have run (nobody would answer or clear the timer) or the
     // client may have left ('close' already fired, so the waiter would never be forgotten).
-    if (this.closed) return sendError(res, new MatchError('ERR_MATCH_SHUTTING_DOWN', 'server is closing'));
+    if (this.closed) {
+      sendError(res, new MatchError('ERR_MATCH_SHUTTING_DOWN', 'server is closing'));
+      return;
+    }
     if (res.destroyed) return;
     const waiter: Waiter = { playerId, res, timer: undefined };
     let set = this.waiters.get(playerId);
