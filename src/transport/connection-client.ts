@@ -7,6 +7,8 @@ import {
   type RandomSource,
   silentLogger,
   systemClock,
+  systemTimers,
+  type Timers,
 } from '../core/index.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
 import {
@@ -35,6 +37,7 @@ import {
 } from './connection-packets.js';
 import type { DatagramTransport, PeerAddress } from './datagram-transport.js';
 import { ConnectFailedError } from './errors.js';
+import { RepeatingTimer } from './repeating-timer.js';
 import type { DropReason, TransportObserver } from './transport-observer.js';
 
 /**
@@ -65,6 +68,8 @@ export interface ConnectionClientOptions extends ConnectionTimings {
   token?: Uint8Array;
   /** Time source (default `systemClock`). */
   clock?: Clock;
+  /** Timer functions `start()` schedules with (default `systemTimers`); inject to drive it by hand. */
+  timers?: Timers;
   /** Source of the handshake nonce. */
   random: RandomSource;
   /** Resend the current handshake packet after this long without an answer (default 100 ms). */
@@ -157,7 +162,7 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
   private lastHandshakeSentAt = 0;
   private conn: Connection | undefined;
   private pending: { resolve: (c: Connection) => void; reject: (e: Error) => void } | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly ticker: RepeatingTimer;
 
   /** @param options - transport, server address, protocol id (validated; throws `InvalidOptionError`). */
   constructor(options: ConnectionClientOptions) {
@@ -182,6 +187,7 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
     this.random = options.random;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
+    this.ticker = new RepeatingTimer(options.timers ?? systemTimers);
     this.observer = options.observer;
     this.handshakeRetryMs = check.positive('handshakeRetryMs', options.handshakeRetryMs, 100);
     this.connectTimeoutMs = check.positive('connectTimeoutMs', options.connectTimeoutMs, 5000);
@@ -254,19 +260,17 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
   }
 
   /**
-   * Calls `update()` every `intervalMs` on a timer until `stop()` or `close()`.
+   * Calls `update()` every `intervalMs` on the injected timers until `stop()` or `close()`.
    * @param intervalMs - milliseconds between updates (default 10).
    */
   start(intervalMs = 10): void {
     check.positive('intervalMs', intervalMs, 10);
-    this.stop();
-    this.timer = setInterval(() => this.update(), intervalMs);
+    this.ticker.start(intervalMs, () => this.update());
   }
 
   /** Stops the timer started by `start()`. */
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.ticker.stop();
   }
 
   /** Disconnects (telling the server) or abandons a handshake, and stops the timer. Idempotent. */

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type BlockList, isIP } from 'node:net';
-import { type Clock, InvalidOptionError, type Logger, silentLogger, systemClock } from '../core/index.js';
+import {
+  type Clock,
+  InvalidOptionError,
+  type Logger,
+  silentLogger,
+  systemClock,
+  systemTimers,
+  type Timers,
+} from '../core/index.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
 import { type AddressState, AddressTable, TokenBucket } from './address-table.js';
 import {
@@ -30,6 +38,7 @@ import {
   writeDenied,
 } from './connection-packets.js';
 import { addressKey, type DatagramTransport, type PeerAddress } from './datagram-transport.js';
+import { RepeatingTimer } from './repeating-timer.js';
 import type { DropReason, TransportObserver } from './transport-observer.js';
 
 /** What a token validator may return: accept (optionally attaching data to the connection) or reject. */
@@ -56,6 +65,8 @@ export interface ConnectionServerOptions extends ConnectionTimings {
   protocolVersion?: number;
   /** Time source (default `systemClock`). */
   clock?: Clock;
+  /** Timer functions `start()` schedules with (default `systemTimers`); inject to drive it by hand. */
+  timers?: Timers;
   /** Cookie MAC key, at least 16 bytes (default: 32 random bytes from `node:crypto`). */
   secret?: Uint8Array;
   /** Connect token check (default: accept every token). */
@@ -180,7 +191,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
   private readonly stats: ConnectionServerCounters;
   private pendingValidations = 0;
   private nextClientId = 1;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly ticker: RepeatingTimer;
   private closed = false;
 
   /** @param options - transport, protocol id and limits (validated; throws `InvalidOptionError`). */
@@ -192,6 +203,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     this.protocolVersion = check.int('protocolVersion', options.protocolVersion, 0, 0, 0xffff);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
+    this.ticker = new RepeatingTimer(options.timers ?? systemTimers);
     this.observer = options.observer;
     const secret = options.secret ?? randomBytes(32);
     if (!(secret instanceof Uint8Array) || secret.length < 16)
@@ -258,19 +270,18 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
   }
 
   /**
-   * Calls `update()` every `intervalMs` on a timer until `stop()` or `close()`.
+   * Calls `update()` every `intervalMs` on the injected timers until `stop()` or `close()`.
    * @param intervalMs - milliseconds between updates (default 10).
    */
   start(intervalMs = 10): void {
     check.positive('intervalMs', intervalMs, 10);
-    this.stop();
-    if (!this.closed) this.timer = setInterval(() => this.update(), intervalMs);
+    if (this.closed) this.stop();
+    else this.ticker.start(intervalMs, () => this.update());
   }
 
   /** Stops the timer started by `start()`. */
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.ticker.stop();
   }
 
   /**

@@ -7,6 +7,8 @@ import {
   type RandomSource,
   silentLogger,
   systemClock,
+  systemTimers,
+  type Timers,
 } from '../core/index.js';
 import { addressKey, type PeerAddress } from './datagram-transport.js';
 import { DeliveryQueue } from './delivery-queue.js';
@@ -30,12 +32,14 @@ export interface LossyUdpProxyOptions {
   conditions?: ProxyConditions;
   /** Source of chance for loss, jitter and duplication; pass a seeded one. */
   random: RandomSource;
-  /**
-   * Time source for delivery times. Default `systemClock`. Deliveries are released by real timers
-   * that read this clock, so with a `ManualClock` a delayed datagram goes out on the first timer
-   * tick after the test advances the clock past its delivery time.
-   */
+  /** Time source for delivery times. Default `systemClock`. */
   clock?: Clock;
+  /**
+   * Timer functions that release delayed deliveries (default `systemTimers`). With a `ManualClock`,
+   * pass timers driven by that clock: the proxy arms one timer for the next due delivery and
+   * re-arms only when it fires.
+   */
+  timers?: Timers;
   /** Most distinct client addresses relayed at once (default 1024); datagrams from more are dropped. */
   maxClients?: number;
   /** Where socket errors are logged. */
@@ -141,7 +145,9 @@ export class LossyUdpProxy {
   private readonly queue = new DeliveryQueue<PendingDelivery>();
   private readonly stats: ProxyCounters;
   private conditions: { upstream: LinkConditions; downstream: LinkConditions };
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timers: Timers;
+  private timer: unknown;
+  private timerArmed = false;
   private timerAt = Number.POSITIVE_INFINITY;
   private closing: Promise<void> | undefined;
 
@@ -156,6 +162,7 @@ export class LossyUdpProxy {
     this.target = Object.freeze({ address: options.target.address, port: options.target.port });
     this.random = options.random;
     this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
     this.logger = options.logger ?? silentLogger;
     this.maxClients = options.maxClients ?? 1024;
     const targetIsV6 = isIP(this.target.address) === 6;
@@ -199,6 +206,14 @@ export class LossyUdpProxy {
       throw new InvalidOptionError('target', 'must be an IP address and a port in 1..65535');
     if (!options.random || typeof options.random.next !== 'function')
       throw new InvalidOptionError('random', 'must be a RandomSource');
+    const timers = options.timers;
+    if (
+      timers !== undefined &&
+      (timers === null ||
+        typeof timers.setTimeout !== 'function' ||
+        typeof timers.clearTimeout !== 'function')
+    )
+      throw new InvalidOptionError('timers', 'must be a Timers ({ setTimeout, clearTimeout })');
     const maxClients = options.maxClients ?? 1024;
     if (!Number.isInteger(maxClients) || maxClients < 1)
       throw new InvalidOptionError('maxClients', 'must be a positive integer');
@@ -242,8 +257,7 @@ export class LossyUdpProxy {
   /** Stops relaying, discards pending deliveries and closes every socket. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (this.timer !== undefined) clearTimeout(this.timer);
-      this.timer = undefined;
+      this.disarm();
       this.queue.clear();
       const sockets = [this.listenSocket, ...[...this.clients.values()].map((c) => c.socket)];
       this.clients.clear();
@@ -320,17 +334,26 @@ export class LossyUdpProxy {
     }
     const next = this.queue.peekTime();
     if (next === undefined || this.closing !== undefined) return;
-    if (this.timer !== undefined && this.timerAt <= next) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timerArmed && this.timerAt <= next) return;
+    this.disarm();
     this.timerAt = next;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        this.timerAt = Number.POSITIVE_INFINITY;
-        this.flush();
-      },
-      Math.max(0, Math.ceil(next - now)),
-    );
+    this.timerArmed = true;
+    // Everything due at `now` was sent above, so `next > now` and the delay is at least 1 ms.
+    this.timer = this.timers.setTimeout(this.onTimer, Math.max(1, Math.ceil(next - now)));
+  }
+
+  private readonly onTimer = (): void => {
+    this.timerArmed = false;
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    this.flush();
+  };
+
+  private disarm(): void {
+    if (this.timerArmed) this.timers.clearTimeout(this.timer);
+    this.timerArmed = false;
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
   }
 
   private readonly afterSend = (err: Error | null): void => {

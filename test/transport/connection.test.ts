@@ -1,12 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { InvalidOptionError } from '../../src/core/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createSeededRandom, InvalidOptionError, ManualClock, type Timers } from '../../src/core/index.js';
 import type { MessageKind } from '../../src/reliability/channel-counters.js';
 import type { Connection, DisconnectReason } from '../../src/transport/connection.js';
-import type { ClientDisconnectReason } from '../../src/transport/connection-client.js';
+import { type ClientDisconnectReason, ConnectionClient } from '../../src/transport/connection-client.js';
 import { ConnectionServer } from '../../src/transport/connection-server.js';
 import { addressKey } from '../../src/transport/datagram-transport.js';
 import { ConnectFailedError } from '../../src/transport/errors.js';
 import { createWorld, fakeTransport, PROTOCOL_ID, SERVER_ADDRESS } from './connection-harness.js';
+import { manualTimers } from './manual-timers.js';
 
 describe('connection handshake', () => {
   it('connects with exact handshake bytes: 300 in, 33 out; 300 in, 13 out', async () => {
@@ -275,5 +276,56 @@ describe('connection options', () => {
       option(() => new ConnectionServer({ ...base, rateLimit: { packetsPerSecond: 0, burst: 1 } })),
     ).toBe('rateLimit.packetsPerSecond');
     expect(option(() => new ConnectionServer({ ...base, transport: {} as never }))).toBe('transport');
+  });
+});
+
+describe('start() on injected timers', () => {
+  it('drives update() from the injected timers, re-arming one timer, until stop()/close()', () => {
+    const clock = new ManualClock(1000);
+    const t = manualTimers(clock);
+    const fake = fakeTransport();
+    const server = new ConnectionServer({
+      transport: fake.transport,
+      protocolId: PROTOCOL_ID,
+      clock,
+      timers: t.timers,
+    });
+    const client = new ConnectionClient({
+      transport: fakeTransport({ address: '10.0.0.9', port: 1 }).transport,
+      server: SERVER_ADDRESS,
+      protocolId: PROTOCOL_ID,
+      clock,
+      random: createSeededRandom(1),
+      timers: t.timers,
+    });
+    const serverUpdate = vi.spyOn(server, 'update');
+    const clientUpdate = vi.spyOn(client, 'update');
+    server.start(10);
+    client.start(25);
+    expect(t.pending).toBe(2);
+    t.advance(100);
+    expect(serverUpdate).toHaveBeenCalledTimes(10);
+    expect(clientUpdate).toHaveBeenCalledTimes(4);
+    expect(t.pending).toBe(2);
+    server.start(50); // replaces the schedule
+    expect(t.pending).toBe(2);
+    t.advance(100);
+    expect(serverUpdate).toHaveBeenCalledTimes(12);
+    server.close();
+    client.stop();
+    expect(t.pending).toBe(0);
+    server.start(10); // closed: nothing to drive
+    t.advance(100);
+    expect(serverUpdate).toHaveBeenCalledTimes(12);
+    expect(clientUpdate).toHaveBeenCalledTimes(8);
+    expect(t.pending).toBe(0);
+    expect(t.armed.every((ms) => ms === 10 || ms === 25 || ms === 50)).toBe(true);
+  });
+
+  it('validates the timers option', () => {
+    const bad = { setTimeout: () => 0 } as unknown as Timers;
+    expect(
+      () => new ConnectionServer({ transport: fakeTransport().transport, protocolId: 1, timers: bad }),
+    ).toThrow(expect.objectContaining({ option: 'timers' }));
   });
 });

@@ -4,6 +4,7 @@ import { addressKey, type PeerAddress } from '../../src/transport/datagram-trans
 import { LinkConditioner, type LinkConditions } from '../../src/transport/link-conditioner.js';
 import { LossyUdpProxy, type LossyUdpProxyOptions } from '../../src/transport/lossy-udp-proxy.js';
 import { UdpTransport } from '../../src/transport/udp-transport.js';
+import { manualTimers } from './manual-timers.js';
 
 const closers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -166,14 +167,16 @@ describe('LossyUdpProxy', { timeout: 15_000 }, () => {
     expect(p.pendingDeliveries).toBe(0);
   });
 
-  it('caps bandwidth with a bounded queue, released as the injected clock advances', async () => {
+  it('caps bandwidth with a bounded queue, released by injected timers as the clock advances', async () => {
     const clock = new ManualClock(0);
+    const t = manualTimers(clock);
     const server = await udp();
     const got = collect(server);
     const p = await proxy({
       target: server.localAddress,
       random: createSeededRandom(9),
       clock,
+      timers: t.timers,
       conditions: { upstream: { bandwidthBytesPerSecond: 10_000, maxQueuedBytes: 1000 } },
     });
     const client = await udp();
@@ -183,12 +186,18 @@ describe('LossyUdpProxy', { timeout: 15_000 }, () => {
     expect(p.counters.upstream.dropped).toBe(10);
     expect(p.pendingDeliveries).toBe(10);
     expect(got.got.length).toBe(0);
-    clock.advance(50); // 10 kB/s: five datagrams are serialized by then
+    // One timer for the earliest delivery, none re-armed while time stands still.
+    expect(t.armed).toEqual([10]);
+    t.advance(50); // 10 kB/s: five datagrams are serialized by then
     await got.until(5);
     expect(p.pendingDeliveries).toBe(5);
-    clock.advance(50);
+    expect(t.pending).toBe(1);
+    t.advance(50);
     await got.until(10);
     expect(got.got.map((g) => indexOf(g.data))).toEqual([...Array(10).keys()]);
+    // One timer per delivery (each 10 ms after the previous), nothing left armed.
+    expect(t.armed).toEqual(Array(10).fill(10));
+    expect(t.pending).toBe(0);
   });
 
   it('limits the number of clients and counts the rest', async () => {
@@ -231,6 +240,9 @@ describe('LossyUdpProxy', { timeout: 15_000 }, () => {
     await expect(LossyUdpProxy.start({ target, random, maxClients: 0 })).rejects.toMatchObject({
       option: 'maxClients',
     });
+    await expect(
+      LossyUdpProxy.start({ target, random, timers: {} as unknown as LossyUdpProxyOptions['timers'] }),
+    ).rejects.toMatchObject({ option: 'timers' });
     await expect(
       LossyUdpProxy.start({ target, random, conditions: { upstream: { lossRate: -1 } } }),
     ).rejects.toMatchObject({ option: 'lossRate' });
