@@ -197,6 +197,8 @@ export class MatchServer {
       this.http.once('error', reject);
       this.http.listen({ port, host, backlog }, () => {
         this.http.off('error', reject);
+        // For good: a later server error (EMFILE on accept) without a listener would crash the process.
+        this.http.on('error', (err) => this.logger.error({ err }, 'match server HTTP error'));
         resolve();
       });
     });

@@ -54,7 +54,7 @@ export interface MetricsServerOptions {
   host?: string;
   /** TCP port (default 9090; 0 picks a free one, see {@link MetricsServer.address}). */
   port?: number;
-  /** Logger for collect failures (default silent). */
+  /** Logger for collect failures and server errors after start (default silent). */
   logger?: Logger;
 }
 
@@ -66,6 +66,7 @@ export class MetricsServer {
   private readonly host: string;
   private readonly port: number;
   private readonly server: Server;
+  private readonly logger: Logger;
   private state: 'new' | 'listening' | 'closed' = 'new';
 
   /** @param options - registry, host, port, logger. */
@@ -82,7 +83,8 @@ export class MetricsServer {
     }
     this.host = host;
     this.port = port;
-    const metrics = createMetricsHandler(options.registry, options.logger ?? silentLogger);
+    this.logger = options.logger ?? silentLogger;
+    const metrics = createMetricsHandler(options.registry, this.logger);
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?', 1)[0];
       if (path === '/metrics') {
@@ -116,6 +118,8 @@ export class MetricsServer {
       this.server.once('error', onError);
       this.server.listen(this.port, this.host, () => {
         this.server.off('error', onError);
+        // For good: a later server error (EMFILE on accept) without a listener would crash the process.
+        this.server.on('error', (err) => this.logger.error({ err }, 'metrics server error'));
         resolve();
       });
     });

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -365,6 +366,26 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     const { rows: players } = await db.client.query('SELECT id FROM players');
     expect(players).toEqual([{ id: 'keep' }]);
   });
+
+  it.skipIf(skip)(
+    'logs an HTTP server error after listen (EMFILE on accept) instead of crashing',
+    async () => {
+      const logged: { obj: unknown; msg: string | undefined }[] = [];
+      const noop = () => {};
+      const logger = {
+        debug: noop,
+        info: noop,
+        warn: noop,
+        error: (obj: unknown, msg?: string) => logged.push({ obj, msg }),
+      };
+      const { server, base } = await start({ logger });
+      const emfile = Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' });
+      // The real socket server is private; an accept failure is an 'error' it emits.
+      (server as unknown as { http: Server }).http.emit('error', emfile);
+      expect(logged).toEqual([{ obj: { err: emfile }, msg: 'match server HTTP error' }]);
+      expect((await call(base, 'GET', '/healthz')).status).toBe(200);
+    },
+  );
 
   it.skipIf(skip)('a request whose enqueue outlives its client or the server does not wait', async () => {
     // The enqueue statement waits at a gate, so the client can leave (or the server close) first.

@@ -102,6 +102,25 @@ describe('MetricsServer', () => {
     await first.close();
     await expect(first.start()).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' });
   });
+
+  it('logs a server error after start (EMFILE on accept) instead of crashing, and keeps serving', async () => {
+    const logged: { obj: unknown; msg: string | undefined }[] = [];
+    const noop = () => {};
+    const logger = {
+      debug: noop,
+      info: noop,
+      warn: noop,
+      error: (obj: unknown, msg?: string) => logged.push({ obj, msg }),
+    };
+    const server = new MetricsServer({ registry: new Registry(), host: '127.0.0.1', port: 0, logger });
+    await server.start();
+    cleanup.push(() => server.close());
+    const emfile = Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' });
+    // The real socket server is private; an accept failure is an 'error' it emits.
+    (server as unknown as { server: Server }).server.emit('error', emfile);
+    expect(logged).toEqual([{ obj: { err: emfile }, msg: 'metrics server error' }]);
+    expect((await fetch(`http://127.0.0.1:${server.address.port}/healthz`)).status).toBe(200);
+  });
 });
 
 describe('createMetricsHandler', () => {
