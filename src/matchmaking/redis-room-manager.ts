@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { StoreUnavailableError } from './errors.js';
 import type { IdGenerator } from './ids.js';
 import {
   checkRoomPlayers,
@@ -37,12 +37,26 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1`;
 
+/** The scripts, as commands ioredis defines on the client (it runs them by EVALSHA, EVAL once). */
+interface RoomCommands {
+  netcodeCreateRoom(players: string, match: string, status: string, ...args: string[]): Promise<number>;
+  netcodeAddPlayer(
+    players: string,
+    match: string,
+    status: string,
+    player: string,
+    capacity: number,
+  ): Promise<number>;
+  netcodeSetStatus(status: string, value: RoomStatus): Promise<number>;
+}
+
 /**
  * The Redis {@link RoomManager}, on a ready `ioredis` client you own (this class never connects
  * or quits it). Keys, exactly as the design specifies:
  * `room:<room_id>:players` (SET of player ids), `room:<room_id>:match_id` (STRING) and
  * `room:<room_id>:status` (STRING `waiting` | `playing` | `finished`). Creation, adding a player and
- * changing the status are Lua scripts and closing is one `DEL` of the three keys, so every
+ * changing the status are Lua scripts (defined on the client with `defineCommand` as
+ * `netcodeCreateRoom`, `netcodeAddPlayer` and `netcodeSetStatus`) and closing is one `DEL` of the three keys, so every
  * operation is atomic. The three keys of a room hash to different slots, so use a single Redis (or
  * Sentinel), not Cluster.
  *
@@ -50,43 +64,40 @@ return 1`;
  * `maxRetriesPerRequest`/`commandTimeout`; otherwise commands wait in ioredis' offline queue.
  */
 export class RedisRoomManager implements RoomManager {
-  private readonly redis: Redis;
+  private readonly redis: Redis & RoomCommands;
   private readonly ids: IdGenerator;
   private readonly capacity: number;
-  private readonly createSha = createHash('sha1').update(CREATE_ROOM).digest('hex');
 
   /**
    * @param redis - a ready ioredis client (select the database on it).
    * @param options - see {@link RoomManagerOptions}.
    */
   constructor(redis: Redis, options: RoomManagerOptions = {}) {
-    this.redis = redis;
     ({ ids: this.ids, capacity: this.capacity } = roomOptions(options));
+    redis.defineCommand('netcodeCreateRoom', { numberOfKeys: 3, lua: CREATE_ROOM });
+    redis.defineCommand('netcodeAddPlayer', { numberOfKeys: 3, lua: ADD_PLAYER });
+    redis.defineCommand('netcodeSetStatus', { numberOfKeys: 1, lua: SET_STATUS });
+    this.redis = redis as Redis & RoomCommands;
   }
 
   /** {@inheritDoc RoomManager.createRoom} */
   async createRoom(matchId: string, playerIds: readonly string[] = []): Promise<string> {
     checkRoomPlayers(playerIds, this.capacity);
     const roomId = this.ids();
-    await this.redis
-      .evalsha(this.createSha, 3, ...keys(roomId), matchId, ...playerIds)
-      .catch((err: Error) => {
-        if (!err.message.startsWith('NOSCRIPT')) throw err;
-        return this.redis.eval(CREATE_ROOM, 3, ...keys(roomId), matchId, ...playerIds);
-      });
+    await this.redis.netcodeCreateRoom(...keys(roomId), matchId, ...playerIds);
     return roomId;
   }
 
   /** {@inheritDoc RoomManager.addPlayerToRoom} */
   async addPlayerToRoom(roomId: string, playerId: string): Promise<boolean> {
-    const result = await this.redis.eval(ADD_PLAYER, 3, ...keys(roomId), playerId, this.capacity);
+    const result = await this.redis.netcodeAddPlayer(...keys(roomId), playerId, this.capacity);
     return result === 1;
   }
 
   /** {@inheritDoc RoomManager.setStatus} */
   async setStatus(roomId: string, status: RoomStatus): Promise<boolean> {
     checkRoomStatus(status);
-    const result = await this.redis.eval(SET_STATUS, 1, keys(roomId)[2], status);
+    const result = await this.redis.netcodeSetStatus(keys(roomId)[2], status);
     return result === 1;
   }
 
@@ -94,7 +105,8 @@ export class RedisRoomManager implements RoomManager {
   async getRoom(roomId: string): Promise<RoomInfo | undefined> {
     const [players, match, status] = keys(roomId);
     const results = await this.redis.multi().get(status).get(match).smembers(players).exec();
-    if (results === null) throw new Error('Redis MULTI for getRoom was aborted');
+    if (results === null)
+      throw new StoreUnavailableError('redis', new Error('MULTI for getRoom was aborted'));
     const [statusValue, matchValue, members] = results.map(([err, value]) => {
       if (err !== null) throw err;
       return value;

@@ -114,6 +114,28 @@ describe.skipIf(!hasRedis)('RedisRoomManager keys', () => {
     expect(await redis!.keys('*')).toEqual([]);
   });
 
+  it('keeps working after Redis forgets its scripts (SCRIPT FLUSH)', async () => {
+    await redis!.flushdb();
+    const rooms = new RedisRoomManager(redis!, { random: createSeededRandom(4) });
+    const roomId = await rooms.createRoom('m1', ['p1']);
+    await redis!.script('FLUSH');
+    expect(await rooms.addPlayerToRoom(roomId, 'p2')).toBe(true);
+    expect(await rooms.setStatus(roomId, 'playing')).toBe(true);
+    const second = await rooms.createRoom('m2', ['p3', 'p4']);
+    expect(await rooms.getRoom(roomId)).toEqual({
+      roomId,
+      matchId: 'm1',
+      status: 'playing',
+      players: ['p1', 'p2'],
+    });
+    expect(await rooms.getRoom(second)).toMatchObject({
+      matchId: 'm2',
+      status: 'waiting',
+      players: ['p3', 'p4'],
+    });
+    await redis!.flushdb();
+  });
+
   it('rejects a bad capacity naming the option', () => {
     expect(() => new RedisRoomManager(redis!, { capacity: 0 })).toThrow(/capacity/);
   });
