@@ -93,6 +93,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** @internal */
   readonly nonce: Uint8Array;
   private readonly init: ConnectionInit;
+  /** Sent as is every time: nothing writes to a sent datagram (see `DatagramTransport.send`). */
+  private readonly keepAlive = writeKeepAlive();
   private lastReceivedAt: number;
   private lastSentAt: number;
   private closedReason: DisconnectReason | undefined;
@@ -150,11 +152,17 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.close('local', true);
   }
 
-  /** Feeds a Payload packet's channel bytes. @internal */
+  /**
+   * Feeds a Payload packet's channel bytes. Only a packet the channel accepts (counted in its
+   * `packetsReceived`) proves the peer alive: malformed, stale or duplicate bytes from the peer's
+   * address (which anyone can spoof) do not postpone the timeout. @internal
+   */
   receivePayload(channelPacket: Uint8Array): void {
     if (this.closedReason !== undefined) return;
-    this.lastReceivedAt = this.init.clock.now();
+    const accepted = this.channel.counters.packetsReceived;
+    const now = this.init.clock.now();
     this.channel.receive(channelPacket);
+    if (this.channel.counters.packetsReceived !== accepted) this.lastReceivedAt = now;
   }
 
   /** Notes any other valid packet from the peer (keep-alive). @internal */
@@ -173,7 +181,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.channel.update();
     if (this.closedReason !== undefined) return;
     if (this.init.clock.now() - this.lastSentAt >= this.init.keepAliveIntervalMs)
-      this.transmit(writeKeepAlive());
+      this.transmit(this.keepAlive);
   }
 
   /** Ends the connection once. @internal */

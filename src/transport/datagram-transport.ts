@@ -22,6 +22,8 @@ export interface DatagramTransport {
   /**
    * Sends one datagram; fire-and-forget (UDP gives no delivery guarantee). Throws a
    * `NetcodeError` (`ERR_PACKET_TOO_LARGE`) when `data` exceeds {@link DatagramTransport.maxDatagramSize}.
+   * Must not write to `data`: callers may send the same bytes again (the connection layer reuses
+   * its keep-alive packet).
    */
   send(data: Uint8Array, to: PeerAddress): void;
   /** Sets the handler that receives every accepted datagram (one handler; a new one replaces it). */

@@ -200,6 +200,41 @@ describe('connection lifecycle', () => {
     expect(world.server.counters.disconnects.timeout).toBe(1);
   });
 
+  it('times out a peer whose address only sends payloads the channel rejects', () => {
+    const { world, client, serverReasons } = connectedPair();
+    const connection = world.server.connections.get(1)!;
+    const fromClient = world.clientTransports.get(client)!;
+    // Well-framed Payload packets (connection prefix 0x15) whose channel bytes are garbage, from the
+    // client's own address (as a spoofer could send them) while the real client has gone silent.
+    const garbage = Uint8Array.of(0x15, 0xff, 0xff, 0xff, 0xff);
+    let ms = 0;
+    while (world.server.connections.size > 0 && ms < 10_000) {
+      world.clock.advance(100);
+      ms += 100;
+      fromClient.send(garbage, SERVER_ADDRESS);
+      world.network.pump();
+      world.server.update();
+    }
+    expect(ms).toBe(2000);
+    expect(serverReasons).toEqual(['timeout']);
+    expect(connection.channel.counters.malformedPacketsDropped).toBe(20);
+    expect(world.server.counters.dropped.malformed).toBe(0); // the framing was valid
+  });
+
+  it('sends one reused keep-alive packet', () => {
+    const { world } = connectedPair();
+    const sent: Uint8Array[] = [];
+    const send = world.serverTransport.send;
+    world.serverTransport.send = (data, to) => {
+      if (data.length === 1) sent.push(data);
+      send(data, to);
+    };
+    for (let i = 0; i < 100; i++) world.step(10);
+    expect(sent.length).toBe(4); // every 250 ms of silence from the server
+    expect(new Set(sent).size).toBe(1);
+    expect([...sent[0]!]).toEqual([0x16]);
+  });
+
   it('an explicit disconnect reaches the peer', () => {
     const { world, client, serverReasons, clientReasons } = connectedPair();
     client.close();
