@@ -1,15 +1,18 @@
+const EMPTY = new Uint8Array(0);
+
 /**
  * Carves small byte arrays out of one larger buffer, as `Buffer.allocUnsafe` does with its pool.
  * A typed array over 64 bytes gets an ArrayBuffer of its own in V8, and allocating, tracking and
  * sweeping those dominated the channel's CPU per message; a slab costs one such allocation for
  * many arrays. Every view handed out is a distinct range that is never handed out again (so views
  * never alias and each is its holder's to keep); a slab is freed by the GC once no view of it is
- * alive. Views have a non-zero `byteOffset`.
+ * alive. Views have a non-zero `byteOffset`. Nothing is allocated until the first request, so an
+ * idle channel holds no slab.
  * @internal
  */
 export class ByteSlab {
-  /** The current slab; bytes from `offset` on are free. */
-  buffer: Uint8Array;
+  /** The current slab (empty until first needed); bytes from `offset` on are free. */
+  buffer: Uint8Array = EMPTY;
   /** First free byte of `buffer`. */
   offset = 0;
 
@@ -20,9 +23,7 @@ export class ByteSlab {
   constructor(
     private readonly slabSize: number,
     private readonly maxPooled: number,
-  ) {
-    this.buffer = uninitialized(slabSize);
-  }
+  ) {}
 
   /** Makes sure `n` bytes are free from `offset` on, starting a new slab if not. */
   reserve(n: number): void {
