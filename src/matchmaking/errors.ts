@@ -60,6 +60,9 @@ export class MatchError extends NetcodeError {
 /**
  * A backing store (PostgreSQL or Redis) failed. The operation was undone or never started, so
  * retrying once the store is back is safe. Code `ERR_MATCH_SERVICE_UNAVAILABLE`.
+ *
+ * The message only names the store (`"redis is unavailable"`), since it is sent to HTTP clients;
+ * the underlying error (addresses, authentication failures) stays in `cause`, for logs.
  */
 export class StoreUnavailableError extends MatchError {
   /**
@@ -71,7 +74,6 @@ export class StoreUnavailableError extends MatchError {
     readonly store: string,
     cause: unknown,
   ) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    super('ERR_MATCH_SERVICE_UNAVAILABLE', `${store} is unavailable: ${detail}`, { cause });
+    super('ERR_MATCH_SERVICE_UNAVAILABLE', `${store} is unavailable`, { cause });
   }
 }

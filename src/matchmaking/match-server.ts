@@ -392,6 +392,7 @@ export class MatchServer {
     try {
       status = await this.queue.status(playerId);
     } catch (err) {
+      this.logger.warn({ err }, 'status look-up failed');
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
     if (status.state === 'matched')
@@ -408,6 +409,7 @@ export class MatchServer {
     try {
       result = await this.queue.cancel(playerId);
     } catch (err) {
+      this.logger.warn({ err }, 'cancel failed');
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
     if (result.state === 'cancelled') {
@@ -428,6 +430,7 @@ export class MatchServer {
     try {
       await this.queue.size();
     } catch (err) {
+      this.logger.warn({ err }, 'health check failed');
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
     if (this.lastRoundError !== undefined) return sendError(res, this.lastRoundError);

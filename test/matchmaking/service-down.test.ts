@@ -12,6 +12,7 @@ import {
   type RoomManager,
   type SqlClient,
   StaticGameServerAllocator,
+  StoreUnavailableError,
 } from '../../src/matchmaking/index.js';
 import { hasPostgres, hasRedis, postgresUrl, redisUrl } from '../support/services.js';
 import { createPostgresDatabase, type TestDatabase } from './support/databases.js';
@@ -105,7 +106,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('MatchServer when PostgreSQL or Redis
     for (const answer of [a, b]) {
       expect(answer.status).toBe(503);
       expect(answer.body.error?.code).toBe('ERR_MATCH_SERVICE_UNAVAILABLE');
-      expect(answer.body.error?.message).toMatch(/redis/);
+      expect(answer.body.error?.message).toBe('redis is unavailable (you are still queued; retry)');
     }
     expect(await matchCount()).toBe(0);
     expect(await queued()).toEqual(['a', 'b']);
@@ -132,7 +133,11 @@ describe.skipIf(!hasPostgres || !hasRedis)('MatchServer when PostgreSQL or Redis
     await pgProxy.stop();
     const refused = await requestMatch(base, { player_id: 'x', rating: 1510 });
     expect(refused.status).toBe(503);
-    expect(refused.body.error?.code).toBe('ERR_MATCH_SERVICE_UNAVAILABLE');
+    // The cause (ECONNREFUSED 127.0.0.1:<port>) is for the log, never for the client.
+    expect(refused.body.error).toEqual({
+      code: 'ERR_MATCH_SERVICE_UNAVAILABLE',
+      message: 'postgres is unavailable',
+    });
     expect(await waiting).toMatchObject({
       status: 503,
       body: { error: { code: 'ERR_MATCH_SERVICE_UNAVAILABLE' } },
@@ -279,6 +284,20 @@ describe.skipIf(!hasPostgres || !hasRedis)('MatchServer when PostgreSQL or Redis
       await new Promise((r) => setImmediate(r));
     }
   }
+});
+
+describe('StoreUnavailableError', () => {
+  it('names only the store in its message and keeps the underlying error as its cause', () => {
+    const cause = new Error('password authentication failed for user "admin" at 10.0.0.5:5432');
+    const error = new StoreUnavailableError('postgres', cause);
+    expect(error.message).toBe('postgres is unavailable');
+    expect(error.cause).toBe(cause);
+    expect([error.code, error.status, error.store]).toEqual([
+      'ERR_MATCH_SERVICE_UNAVAILABLE',
+      503,
+      'postgres',
+    ]);
+  });
 });
 
 /** An allocator that always answers `g:1` and records the match ids it placed and released. */
