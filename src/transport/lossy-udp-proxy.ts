@@ -42,6 +42,11 @@ export interface LossyUdpProxyOptions {
   timers?: Timers;
   /** Most distinct client addresses relayed at once (default 1024); datagrams from more are dropped. */
   maxClients?: number;
+  /**
+   * A client with no datagram in either direction (and none in flight) for this long is forgotten
+   * and its upstream socket closed, making room for new clients (default 30,000 ms, on `clock`).
+   */
+  clientIdleTimeoutMs?: number;
   /** Where socket errors are logged. */
   logger?: Logger;
 }
@@ -66,8 +71,10 @@ export interface ProxyCounters {
   readonly upstream: ProxyDirectionCounters;
   /** Target to client. */
   readonly downstream: ProxyDirectionCounters;
-  /** Client addresses seen (each has its own upstream socket). */
+  /** Client addresses seen (each has its own upstream socket); a client that returns after eviction counts again. */
   clients: number;
+  /** Clients forgotten after `clientIdleTimeoutMs` without traffic (their upstream socket closed). */
+  clientsEvicted: number;
   /** Datagrams from new clients dropped because `maxClients` was reached. */
   droppedClientLimit: number;
   /** Datagrams arriving on an upstream socket from somewhere other than the target, dropped. */
@@ -77,13 +84,20 @@ export interface ProxyCounters {
 }
 
 interface ProxyClient {
+  readonly key: string;
   readonly address: PeerAddress;
   readonly socket: Socket;
   readonly up: LinkConditioner;
   readonly down: LinkConditioner;
+  /** Last datagram from the client or the target for it, or delivered to either, on `clock`. */
+  lastActiveAt: number;
+  /** Deliveries of this client's traffic (either direction) waiting in the queue. */
+  inFlight: number;
+  evicted: boolean;
 }
 
 interface PendingDelivery {
+  readonly client: ProxyClient;
   readonly socket: Socket;
   readonly to: PeerAddress;
   readonly data: Uint8Array;
@@ -139,9 +153,14 @@ export class LossyUdpProxy {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly maxClients: number;
+  private readonly idleTimeoutMs: number;
   private readonly upstreamType: 'udp4' | 'udp6';
   private readonly upstreamHost: string;
   private readonly clients = new Map<string, ProxyClient>();
+  /** Sockets of evicted clients still closing (awaited by `close()`). */
+  private readonly evictions = new Set<Promise<void>>();
+  private sweepTimer: unknown;
+  private sweepArmed = false;
   private readonly queue = new DeliveryQueue<PendingDelivery>();
   private readonly stats: ProxyCounters;
   private conditions: { upstream: LinkConditions; downstream: LinkConditions };
@@ -165,6 +184,7 @@ export class LossyUdpProxy {
     this.timers = options.timers ?? systemTimers;
     this.logger = options.logger ?? silentLogger;
     this.maxClients = options.maxClients ?? 1024;
+    this.idleTimeoutMs = options.clientIdleTimeoutMs ?? DEFAULT_CLIENT_IDLE_TIMEOUT_MS;
     const targetIsV6 = isIP(this.target.address) === 6;
     this.upstreamType = targetIsV6 ? 'udp6' : 'udp4';
     // Loopback targets get loopback-bound upstream sockets; others need a routable source address.
@@ -175,6 +195,7 @@ export class LossyUdpProxy {
       upstream: newDirection(),
       downstream: newDirection(),
       clients: 0,
+      clientsEvicted: 0,
       droppedClientLimit: 0,
       droppedForeign: 0,
       socketErrors: 0,
@@ -217,6 +238,9 @@ export class LossyUdpProxy {
     const maxClients = options.maxClients ?? 1024;
     if (!Number.isInteger(maxClients) || maxClients < 1)
       throw new InvalidOptionError('maxClients', 'must be a positive integer');
+    const idle = options.clientIdleTimeoutMs;
+    if (idle !== undefined && !(typeof idle === 'number' && idle > 0 && idle < Number.POSITIVE_INFINITY))
+      throw new InvalidOptionError('clientIdleTimeoutMs', 'must be a finite number > 0');
     const host = options.listen?.host ?? '127.0.0.1';
     if (isIP(host) === 0) throw new InvalidOptionError('listen.host', `must be an IP address, got "${host}"`);
     const port = options.listen?.port ?? 0;
@@ -254,14 +278,21 @@ export class LossyUdpProxy {
     return this.queue.size;
   }
 
+  /** Clients currently relayed (each with an open upstream socket). */
+  get activeClients(): number {
+    return this.clients.size;
+  }
+
   /** Stops relaying, discards pending deliveries and closes every socket. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.disarm();
+      if (this.sweepArmed) this.timers.clearTimeout(this.sweepTimer);
+      this.sweepArmed = false;
       this.queue.clear();
       const sockets = [this.listenSocket, ...[...this.clients.values()].map((c) => c.socket)];
       this.clients.clear();
-      await Promise.all(sockets.map(closeSocket));
+      await Promise.all([...sockets.map(closeSocket), ...this.evictions]);
     })();
     return this.closing;
   }
@@ -278,35 +309,41 @@ export class LossyUdpProxy {
       client = this.addClient(from, key);
     }
     this.stats.upstream.received++;
-    this.submit(client.up, data, client.socket, this.target, this.stats.upstream);
+    this.submit(client, client.up, data, client.socket, this.target, this.stats.upstream);
   }
 
   private addClient(address: PeerAddress, key: string): ProxyClient {
     const socket = createSocket(this.upstreamType);
     const client: ProxyClient = {
+      key,
       address,
       socket,
       up: new LinkConditioner({ random: this.random, conditions: this.conditions.upstream }),
       down: new LinkConditioner({ random: this.random, conditions: this.conditions.downstream }),
+      lastActiveAt: this.clock.now(),
+      inFlight: 0,
+      evicted: false,
     };
     this.clients.set(key, client);
     this.stats.clients++;
     socket.on('error', (err) => this.onSocketError(err));
     socket.on('message', (msg, rinfo) => {
-      if (this.closing !== undefined) return;
+      if (this.closing !== undefined || client.evicted) return;
       if (rinfo.port !== this.target.port || rinfo.address !== this.target.address) {
         this.stats.droppedForeign++;
         return;
       }
       this.stats.downstream.received++;
-      this.submit(client.down, msg, this.listenSocket, client.address, this.stats.downstream);
+      this.submit(client, client.down, msg, this.listenSocket, client.address, this.stats.downstream);
     });
     // Binding is asynchronous; node:dgram queues sends issued before it completes.
     socket.bind(0, this.upstreamHost);
+    this.armSweep(this.idleTimeoutMs);
     return client;
   }
 
   private submit(
+    client: ProxyClient,
     link: LinkConditioner,
     data: Uint8Array,
     socket: Socket,
@@ -314,20 +351,56 @@ export class LossyUdpProxy {
     direction: ProxyDirectionCounters,
   ): void {
     const now = this.clock.now();
+    client.lastActiveAt = now;
     const deliveries = link.submit(data, now);
     if (deliveries.length === 0) {
       direction.dropped++;
       return;
     }
     if (deliveries.length > 1) direction.duplicated += deliveries.length - 1;
-    for (const d of deliveries) this.queue.push(d.deliverAt, { socket, to, data: d.data, direction });
+    client.inFlight += deliveries.length;
+    for (const d of deliveries) this.queue.push(d.deliverAt, { client, socket, to, data: d.data, direction });
     this.flush();
+  }
+
+  /** Arms the idle sweep (one timer for all clients) unless it is armed already. */
+  private armSweep(delayMs: number): void {
+    if (this.sweepArmed || this.closing !== undefined) return;
+    this.sweepArmed = true;
+    this.sweepTimer = this.timers.setTimeout(this.onSweep, Math.max(1, Math.ceil(delayMs)));
+  }
+
+  /** Forgets clients idle for `clientIdleTimeoutMs`, then re-arms for the next one that may be. */
+  private readonly onSweep = (): void => {
+    this.sweepArmed = false;
+    if (this.closing !== undefined) return;
+    const now = this.clock.now();
+    let nextExpiry = Number.POSITIVE_INFINITY;
+    for (const client of this.clients.values()) {
+      // A client with deliveries in flight is active: each delivery refreshes `lastActiveAt`.
+      const expiresAt =
+        client.inFlight > 0 ? now + this.idleTimeoutMs : client.lastActiveAt + this.idleTimeoutMs;
+      if (expiresAt <= now) this.evict(client);
+      else nextExpiry = Math.min(nextExpiry, expiresAt);
+    }
+    if (nextExpiry !== Number.POSITIVE_INFINITY) this.armSweep(nextExpiry - now);
+  };
+
+  private evict(client: ProxyClient): void {
+    client.evicted = true;
+    this.clients.delete(client.key);
+    this.stats.clientsEvicted++;
+    const closing = closeSocket(client.socket);
+    this.evictions.add(closing);
+    void closing.then(() => this.evictions.delete(closing));
   }
 
   /** Sends everything that is due and arms one timer for the next due delivery. */
   private flush(): void {
     const now = this.clock.now();
     for (let d = this.queue.popDue(now); d !== undefined; d = this.queue.popDue(now)) {
+      d.client.inFlight--;
+      d.client.lastActiveAt = now;
       d.direction.forwarded++;
       d.direction.bytesForwarded += d.data.byteLength;
       d.socket.send(d.data, d.to.port, d.to.address, this.afterSend);
@@ -365,6 +438,8 @@ export class LossyUdpProxy {
     this.logger.warn({ err }, 'lossy udp proxy socket error');
   }
 }
+
+const DEFAULT_CLIENT_IDLE_TIMEOUT_MS = 30_000;
 
 function validateConditions(conditions: ProxyConditions, random: RandomSource): Required<ProxyConditions> {
   if (conditions === null || typeof conditions !== 'object')

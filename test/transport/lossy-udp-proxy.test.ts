@@ -186,18 +186,19 @@ describe('LossyUdpProxy', { timeout: 15_000 }, () => {
     expect(p.counters.upstream.dropped).toBe(10);
     expect(p.pendingDeliveries).toBe(10);
     expect(got.got.length).toBe(0);
-    // One timer for the earliest delivery, none re-armed while time stands still.
-    expect(t.armed).toEqual([10]);
+    // The idle sweep (30 s default) and one timer for the earliest delivery; none re-armed while
+    // time stands still.
+    expect(t.armed).toEqual([30_000, 10]);
     t.advance(50); // 10 kB/s: five datagrams are serialized by then
     await got.until(5);
     expect(p.pendingDeliveries).toBe(5);
-    expect(t.pending).toBe(1);
+    expect(t.pending).toBe(2);
     t.advance(50);
     await got.until(10);
     expect(got.got.map((g) => indexOf(g.data))).toEqual([...Array(10).keys()]);
-    // One timer per delivery (each 10 ms after the previous), nothing left armed.
-    expect(t.armed).toEqual(Array(10).fill(10));
-    expect(t.pending).toBe(0);
+    // One timer per delivery (each 10 ms after the previous), then only the idle sweep is left.
+    expect(t.armed).toEqual([30_000, ...Array(10).fill(10)]);
+    expect(t.pending).toBe(1);
   });
 
   it('limits the number of clients and counts the rest', async () => {
@@ -214,6 +215,53 @@ describe('LossyUdpProxy', { timeout: 15_000 }, () => {
     await got.until(2);
     expect(got.got.map((g) => indexOf(g.data))).toEqual([1, 3]);
     expect(p.counters.clients).toBe(1);
+  });
+
+  it('forgets idle clients on the injected clock, closing their sockets, so new clients get in', async () => {
+    const clock = new ManualClock(0);
+    const t = manualTimers(clock);
+    const server = await udp();
+    const got = collect(server);
+    const p = await proxy({
+      target: server.localAddress,
+      random: createSeededRandom(1),
+      clock,
+      timers: t.timers,
+      maxClients: 1,
+      clientIdleTimeoutMs: 1000,
+    });
+    const a = await udp();
+    const b = await udp();
+    a.send(datagram(1), p.address);
+    await got.until(1);
+    const firstUpstream = got.got[0]!.from;
+    t.advance(999);
+    b.send(datagram(2), p.address);
+    await until(() => p.counters.droppedClientLimit === 1);
+    expect(p.activeClients).toBe(1);
+    // Target -> client traffic keeps the client alive too.
+    server.send(datagram(3), firstUpstream);
+    await until(() => p.counters.downstream.forwarded === 1);
+    t.advance(999);
+    expect(p.counters.clientsEvicted).toBe(0);
+    t.advance(1);
+    expect(p.counters.clientsEvicted).toBe(1);
+    expect(p.activeClients).toBe(0);
+    expect(t.pending).toBe(0); // no sweep armed without clients
+    // The evicted client's upstream socket is closed: the target's datagrams to it go nowhere.
+    server.send(datagram(4), firstUpstream);
+    b.send(datagram(5), p.address);
+    await got.until(2);
+    expect(indexOf(got.got[1]!.data)).toBe(5);
+    expect(p.counters.clients).toBe(2);
+    expect(p.counters.downstream.received).toBe(1);
+    // A returning client gets a fresh upstream socket once b has gone idle.
+    t.advance(1000);
+    expect(p.counters.clientsEvicted).toBe(2);
+    a.send(datagram(6), p.address);
+    await got.until(3);
+    expect(got.got[2]!.from.port).not.toBe(firstUpstream.port);
+    expect(p.counters).toMatchObject({ clients: 3, clientsEvicted: 2, droppedClientLimit: 1 });
   });
 
   it('works over IPv6 loopback', async () => {
@@ -243,6 +291,9 @@ describe('LossyUdpProxy', { timeout: 15_000 }, () => {
     await expect(
       LossyUdpProxy.start({ target, random, timers: {} as unknown as LossyUdpProxyOptions['timers'] }),
     ).rejects.toMatchObject({ option: 'timers' });
+    await expect(LossyUdpProxy.start({ target, random, clientIdleTimeoutMs: 0 })).rejects.toMatchObject({
+      option: 'clientIdleTimeoutMs',
+    });
     await expect(
       LossyUdpProxy.start({ target, random, conditions: { upstream: { lossRate: -1 } } }),
     ).rejects.toMatchObject({ option: 'lossRate' });
