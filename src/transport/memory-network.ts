@@ -5,6 +5,7 @@ import {
   type DatagramTransport,
   type PeerAddress,
 } from './datagram-transport.js';
+import { DeliveryQueue } from './delivery-queue.js';
 import { PacketTooLargeError } from './errors.js';
 import { LinkConditioner, type LinkConditions, type LinkCounters } from './link-conditioner.js';
 
@@ -43,6 +44,7 @@ const FIRST_AUTO_PORT = 40_000;
 
 interface InFlight {
   readonly deliverAt: number;
+  /** Send order: datagrams sent during a `pump()` wait for the next one. */
   readonly order: number;
   readonly data: Uint8Array;
   readonly from: PeerAddress;
@@ -63,7 +65,7 @@ export class MemoryNetwork {
   private defaultConditions: LinkConditions;
   private readonly endpoints = new Map<string, MemoryEndpoint>();
   private readonly links = new Map<string, LinkConditioner>();
-  private readonly queue: InFlight[] = [];
+  private readonly queue = new DeliveryQueue<InFlight>();
   private order = 0;
   private nextPort = FIRST_AUTO_PORT;
   private readonly stats: MemoryNetworkCounters = {
@@ -95,7 +97,7 @@ export class MemoryNetwork {
 
   /** Datagrams in flight (scheduled, not yet delivered). */
   get inFlight(): number {
-    return this.queue.length;
+    return this.queue.size;
   }
 
   /**
@@ -166,10 +168,7 @@ export class MemoryNetwork {
     const now = this.clock.now();
     const limit = this.order;
     let delivered = 0;
-    while (this.queue.length > 0) {
-      const head = this.queue[0]!;
-      if (head.deliverAt > now) break;
-      heapPop(this.queue);
+    for (let head = this.queue.popDue(now); head !== undefined; head = this.queue.popDue(now)) {
       if (head.order >= limit) {
         // Sent by a handler during this pump: it waits for the next one.
         this.deferred.push(head);
@@ -188,14 +187,14 @@ export class MemoryNetwork {
       delivered++;
       endpoint.handler(head.data, head.from);
     }
-    for (const item of this.deferred) heapPush(this.queue, item);
+    for (const item of this.deferred) this.queue.push(item.deliverAt, item);
     this.deferred.length = 0;
     return delivered;
   }
 
   /** Arrival time of the earliest datagram in flight, or `undefined` when none is. */
   nextDeliveryAt(): number | undefined {
-    return this.queue[0]?.deliverAt;
+    return this.queue.peekTime();
   }
 
   private readonly deferred: InFlight[] = [];
@@ -220,7 +219,7 @@ export class MemoryNetwork {
     const deliveries = this.link(from.key, toKey, false).submit(copy, this.clock.now());
     if (deliveries.length === 0) this.stats.droppedByLink++;
     for (const d of deliveries) {
-      heapPush(this.queue, {
+      this.queue.push(d.deliverAt, {
         deliverAt: d.deliverAt,
         order: this.order++,
         data: d.data,
@@ -266,39 +265,4 @@ class MemoryEndpoint implements DatagramTransport {
     }
     return Promise.resolve();
   }
-}
-
-function before(a: InFlight, b: InFlight): boolean {
-  return a.deliverAt < b.deliverAt || (a.deliverAt === b.deliverAt && a.order < b.order);
-}
-
-function heapPush(heap: InFlight[], item: InFlight): void {
-  heap.push(item);
-  let i = heap.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!before(heap[i]!, heap[parent]!)) break;
-    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-    i = parent;
-  }
-}
-
-function heapPop(heap: InFlight[]): InFlight | undefined {
-  const top = heap[0];
-  const last = heap.pop();
-  if (heap.length > 0 && last) {
-    heap[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
-      if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
-      if (m === i) break;
-      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-      i = m;
-    }
-  }
-  return top;
 }
