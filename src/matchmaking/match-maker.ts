@@ -1,10 +1,19 @@
-import { createCryptoRandom, type Logger, type RandomSource, silentLogger } from '../core/index.js';
+import {
+  createCryptoRandom,
+  InvalidOptionError,
+  type Logger,
+  type RandomSource,
+  silentLogger,
+  systemTimers,
+  type Timers,
+} from '../core/index.js';
+import { Deadline } from './deadline.js';
 import { MatchError, StoreUnavailableError } from './errors.js';
 import type { GameServerAllocator } from './game-server-allocator.js';
 import { createIdGenerator, type IdGenerator } from './ids.js';
 import type { MatchObserver } from './match-observer.js';
-import type { MatchQueue, MatchRecord, WaitReason } from './match-queue.js';
-import { Matcher } from './matcher.js';
+import type { MatchQueue, MatchRecord, RoundPlan, WaitReason } from './match-queue.js';
+import { Matcher, type MatchPair } from './matcher.js';
 import type { RoomManager } from './room-manager.js';
 
 /** Options of {@link MatchMaker}. */
@@ -21,6 +30,16 @@ export interface MatchMakerOptions {
   readonly random?: RandomSource;
   /** Receives `queueSize`, `matchCreated` and `matchWait`. */
   readonly observer?: MatchObserver;
+  /**
+   * The most milliseconds a round waits for the allocator and the room store, all calls together
+   * (default 2000). The round holds its database locks meanwhile, so a hung store (e.g. commands
+   * waiting in ioredis' offline queue) would otherwise freeze matching; past the limit the round
+   * is rolled back with a {@link StoreUnavailableError} and its late rooms and game servers are
+   * given back by a later clean-up.
+   */
+  readonly storeTimeoutMs?: number;
+  /** Timer functions for `storeTimeoutMs` (default the global ones). */
+  readonly timers?: Timers;
   /** Diagnostics. */
   readonly logger?: Logger;
 }
@@ -68,6 +87,8 @@ export class MatchMaker {
   private readonly matchIds: IdGenerator;
   private readonly observer: MatchObserver;
   private readonly logger: Logger;
+  private readonly timers: Timers;
+  private readonly storeTimeoutMs: number;
   /** Placements of failed rounds whose match may not exist, by match id. */
   private readonly orphans = new Map<string, Placement>();
 
@@ -80,6 +101,14 @@ export class MatchMaker {
     this.matchIds = createIdGenerator(options.random ?? createCryptoRandom(), 'm_');
     this.observer = options.observer ?? {};
     this.logger = options.logger ?? silentLogger;
+    this.timers = options.timers ?? systemTimers;
+    this.storeTimeoutMs = options.storeTimeoutMs ?? 2000;
+    if (!Number.isInteger(this.storeTimeoutMs) || this.storeTimeoutMs <= 0) {
+      throw new InvalidOptionError(
+        'storeTimeoutMs',
+        `must be a positive integer, got ${this.storeTimeoutMs}`,
+      );
+    }
   }
 
   /**
@@ -103,50 +132,12 @@ export class MatchMaker {
       const result = await this.queue.runRound(
         (queue) => this.matcher.pair(queue),
         async (pairs) => {
-          const reasons = new Map<string, WaitReason>();
-          const planned: Omit<MatchRecord, 'roomId'>[] = [];
-          for (const { player1, player2 } of pairs) {
-            const matchId = this.matchIds();
-            const region = player1.region ?? null;
-            let gameServer: string | null;
-            try {
-              gameServer = await this.allocator.allocate({
-                matchId,
-                playerIds: [player1.playerId, player2.playerId],
-                region,
-              });
-            } catch (err) {
-              throw new StoreUnavailableError('game server allocator', err);
-            }
-            if (gameServer === null) {
-              reasons.set(player1.playerId, 'no_game_server');
-              reasons.set(player2.playerId, 'no_game_server');
-              continue;
-            }
-            placed.push({ matchId, gameServer, roomId: undefined, creating: false });
-            planned.push({
-              matchId,
-              player1Id: player1.playerId,
-              player2Id: player2.playerId,
-              gameServer,
-              region,
-            });
+          const deadline = new Deadline(this.timers, this.storeTimeoutMs);
+          try {
+            return await this.decide(pairs, placed, deadline);
+          } finally {
+            deadline.clear();
           }
-          const settled = await Promise.allSettled(
-            planned.map(async (m, i) => {
-              const placement = placed[i]!;
-              placement.creating = true;
-              try {
-                placement.roomId = await this.rooms.createRoom(m.matchId, [m.player1Id, m.player2Id]);
-              } finally {
-                placement.creating = false;
-              }
-              return { ...m, roomId: placement.roomId };
-            }),
-          );
-          const failed = settled.find((s) => s.status === 'rejected');
-          if (failed !== undefined) throw new StoreUnavailableError('redis', failed.reason);
-          return { matches: settled.map((s) => (s as PromiseFulfilledResult<MatchRecord>).value), reasons };
         },
       );
       if (!result.skipped) {
@@ -167,6 +158,76 @@ export class MatchMaker {
       await this.cleanUp();
       throw error;
     }
+  }
+
+  /** Allocates game servers and creates rooms for the locked pairs, within `deadline`. */
+  private async decide(pairs: MatchPair[], placed: Placement[], deadline: Deadline): Promise<RoundPlan> {
+    const timedOut = (store: string) => () =>
+      new StoreUnavailableError(store, new Error(`no answer within ${this.storeTimeoutMs} ms`));
+    const reasons = new Map<string, WaitReason>();
+    const planned: Omit<MatchRecord, 'roomId'>[] = [];
+    for (const { player1, player2 } of pairs) {
+      const matchId = this.matchIds();
+      const region = player1.region ?? null;
+      let allocation: Promise<string | null>;
+      try {
+        allocation = this.allocator.allocate({
+          matchId,
+          playerIds: [player1.playerId, player2.playerId],
+          region,
+        });
+      } catch (err) {
+        throw new StoreUnavailableError('game server allocator', err);
+      }
+      let gameServer: string | null;
+      try {
+        gameServer = await deadline.race(allocation, timedOut('game server allocator'));
+      } catch (err) {
+        if (deadline.expired) {
+          // A late answer's server is not used: give it back.
+          allocation.then(
+            (late) => {
+              if (late !== null)
+                this.release({ matchId, gameServer: late, roomId: undefined, creating: false });
+            },
+            () => {},
+          );
+        }
+        throw err instanceof MatchError ? err : new StoreUnavailableError('game server allocator', err);
+      }
+      if (gameServer === null) {
+        reasons.set(player1.playerId, 'no_game_server');
+        reasons.set(player2.playerId, 'no_game_server');
+        continue;
+      }
+      placed.push({ matchId, gameServer, roomId: undefined, creating: false });
+      planned.push({
+        matchId,
+        player1Id: player1.playerId,
+        player2Id: player2.playerId,
+        gameServer,
+        region,
+      });
+    }
+    const settled = await deadline.race(
+      Promise.allSettled(
+        planned.map(async (m, i) => {
+          const placement = placed[i]!;
+          placement.creating = true;
+          try {
+            placement.roomId = await this.rooms.createRoom(m.matchId, [m.player1Id, m.player2Id]);
+          } finally {
+            // A room made after the deadline is closed by a later clean-up.
+            placement.creating = false;
+          }
+          return { ...m, roomId: placement.roomId };
+        }),
+      ),
+      timedOut('redis'),
+    );
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed !== undefined) throw new StoreUnavailableError('redis', failed.reason);
+    return { matches: settled.map((s) => (s as PromiseFulfilledResult<MatchRecord>).value), reasons };
   }
 
   /**

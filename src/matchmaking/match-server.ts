@@ -48,6 +48,11 @@ export interface MatchServerOptions {
   readonly maxBodyBytes?: number;
   /** Source of match ids (default crypto random). Rooms take theirs from the room manager. */
   readonly random?: RandomSource;
+  /**
+   * The most milliseconds a round waits for the allocator and the room store while it holds its
+   * database locks (default 2000); see {@link MatchMakerOptions.storeTimeoutMs}.
+   */
+  readonly storeTimeoutMs?: number;
   /** Timer functions (default the global ones). */
   readonly timers?: Timers;
   /** Time source for keeping the round rate (default the monotonic system clock). */
@@ -158,6 +163,8 @@ export class MatchServer {
         ...(options.widening === undefined ? {} : { widening: options.widening }),
       }),
       ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: options.storeTimeoutMs }),
+      timers: this.timers,
       observer: this.observer,
       logger: this.logger,
     });

@@ -467,14 +467,23 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     const clock = new ManualClock(1000);
     const scheduled: { cb: () => void; ms: number }[] = [];
     let notify = () => {};
+    // A round's deadline for the room store (storeTimeoutMs, 4321 here) is armed and cleared inside
+    // the round: it is counted apart from the loop's timers.
+    const deadlines: unknown[] = [];
     const timers: Timers = {
       setTimeout(cb, ms) {
         const timer = { cb, ms };
+        if (ms === 4321) {
+          deadlines.push(timer);
+          return timer;
+        }
         scheduled.push(timer);
         notify();
         return timer;
       },
       clearTimeout(handle) {
+        const d = deadlines.indexOf(handle);
+        if (d >= 0) deadlines.splice(d, 1);
         const i = scheduled.indexOf(handle as (typeof scheduled)[number]);
         if (i >= 0) scheduled.splice(i, 1);
       },
@@ -489,12 +498,13 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
       clock.advance(roundMs);
       await rescheduled;
     };
-    const { server } = await start({ timers, clock, tickIntervalMs: 100 });
+    const { server } = await start({ timers, clock, tickIntervalMs: 100, storeTimeoutMs: 4321 });
     expect(scheduled.map((t) => t.ms)).toEqual([0]);
     await server.queue.enqueue({ playerId: 'a', rating: 1500 });
     await server.queue.enqueue({ playerId: 'b', rating: 1550 });
     await fire(30);
     expect(scheduled.map((t) => t.ms)).toEqual([70]);
+    expect(deadlines).toEqual([]);
     expect((await server.queue.status('a')).state).toBe('matched');
     await fire(250);
     expect(scheduled.map((t) => t.ms)).toEqual([0]);
