@@ -159,7 +159,11 @@ export class LinkConditioner {
   }
 }
 
-function normalizeConditions(conditions: LinkConditions): Required<LinkConditions> {
+/**
+ * Validates conditions and fills in the defaults; throws `InvalidOptionError` naming the field.
+ * @internal
+ */
+export function normalizeConditions(conditions: LinkConditions): Required<LinkConditions> {
   if (conditions === null || typeof conditions !== 'object')
     throw new InvalidOptionError('conditions', 'must be an object');
   const probability = (name: keyof LinkConditions): number => {

@@ -12,7 +12,7 @@ import {
 } from '../core/index.js';
 import { addressKey, type PeerAddress } from './datagram-transport.js';
 import { DeliveryQueue } from './delivery-queue.js';
-import { LinkConditioner, type LinkConditions } from './link-conditioner.js';
+import { LinkConditioner, type LinkConditions, normalizeConditions } from './link-conditioner.js';
 
 /** Conditions for each direction of a {@link LossyUdpProxy}. Absent means a perfect link. */
 export interface ProxyConditions {
@@ -246,7 +246,7 @@ export class LossyUdpProxy {
     const port = options.listen?.port ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new InvalidOptionError('listen.port', 'must be an integer in 0..65535');
-    const conditions = validateConditions(options.conditions ?? {}, options.random);
+    const conditions = validateConditions(options.conditions ?? {});
     const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
     await bindSocket(socket, port, host);
     return new LossyUdpProxy(socket, options, conditions);
@@ -259,13 +259,12 @@ export class LossyUdpProxy {
    * @throws {@link InvalidOptionError} for invalid conditions (nothing is changed then).
    */
   setConditions(conditions: ProxyConditions): void {
-    const next = validateConditions(
-      {
-        upstream: conditions.upstream ?? this.conditions.upstream,
-        downstream: conditions.downstream ?? this.conditions.downstream,
-      },
-      this.random,
-    );
+    if (conditions === null || typeof conditions !== 'object')
+      throw new InvalidOptionError('conditions', 'must be an object');
+    const next = validateConditions({
+      upstream: conditions.upstream ?? this.conditions.upstream,
+      downstream: conditions.downstream ?? this.conditions.downstream,
+    });
     this.conditions = next;
     for (const client of this.clients.values()) {
       client.up.setConditions(next.upstream);
@@ -441,15 +440,13 @@ export class LossyUdpProxy {
 
 const DEFAULT_CLIENT_IDLE_TIMEOUT_MS = 30_000;
 
-function validateConditions(conditions: ProxyConditions, random: RandomSource): Required<ProxyConditions> {
+function validateConditions(conditions: ProxyConditions): Required<ProxyConditions> {
   if (conditions === null || typeof conditions !== 'object')
     throw new InvalidOptionError('conditions', 'must be an object');
-  const upstream = conditions.upstream ?? {};
-  const downstream = conditions.downstream ?? {};
-  // Constructing a conditioner validates the conditions and throws InvalidOptionError naming the field.
-  new LinkConditioner({ random, conditions: upstream });
-  new LinkConditioner({ random, conditions: downstream });
-  return { upstream, downstream };
+  return {
+    upstream: normalizeConditions(conditions.upstream ?? {}),
+    downstream: normalizeConditions(conditions.downstream ?? {}),
+  };
 }
 
 function bindSocket(socket: Socket, port: number, host: string): Promise<void> {

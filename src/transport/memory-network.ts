@@ -7,7 +7,12 @@ import {
 } from './datagram-transport.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { PacketTooLargeError } from './errors.js';
-import { LinkConditioner, type LinkConditions, type LinkCounters } from './link-conditioner.js';
+import {
+  LinkConditioner,
+  type LinkConditions,
+  type LinkCounters,
+  normalizeConditions,
+} from './link-conditioner.js';
 
 /** Options of {@link MemoryNetwork}. */
 export interface MemoryNetworkOptions {
@@ -85,9 +90,8 @@ export class MemoryNetwork {
       throw new InvalidOptionError('random', 'must be a RandomSource');
     this.clock = options.clock;
     this.random = options.random;
-    this.defaultConditions = options.defaultConditions ?? {};
-    // Validate eagerly so a bad default fails in the constructor, not on the first send.
-    new LinkConditioner({ conditions: this.defaultConditions, random: this.random });
+    // Validated eagerly so a bad default fails in the constructor, not on the first send.
+    this.defaultConditions = normalizeConditions(options.defaultConditions ?? {});
   }
 
   /** Network-wide counters (a live, read-only view). */
@@ -144,9 +148,9 @@ export class MemoryNetwork {
    * @param conditions - the new default conditions.
    */
   setDefaultConditions(conditions: LinkConditions): void {
-    new LinkConditioner({ conditions, random: this.random });
-    this.defaultConditions = conditions;
-    for (const link of this.links.values()) if (!this.custom.has(link)) link.setConditions(conditions);
+    this.defaultConditions = normalizeConditions(conditions);
+    for (const link of this.links.values())
+      if (!this.custom.has(link)) link.setConditions(this.defaultConditions);
   }
 
   /**

@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSeededRandom, InvalidOptionError, ManualClock } from '../../src/core/index.js';
 import { addressKey, type PeerAddress } from '../../src/transport/datagram-transport.js';
 import { LinkConditioner, type LinkConditions } from '../../src/transport/link-conditioner.js';
-import { LossyUdpProxy, type LossyUdpProxyOptions } from '../../src/transport/lossy-udp-proxy.js';
+import {
+  LossyUdpProxy,
+  type LossyUdpProxyOptions,
+  type ProxyConditions,
+} from '../../src/transport/lossy-udp-proxy.js';
 import { UdpTransport } from '../../src/transport/udp-transport.js';
 import { manualTimers } from './manual-timers.js';
 
@@ -148,6 +152,7 @@ describe('LossyUdpProxy', { timeout: 15_000 }, () => {
     expect(got.got.slice(20).map((g) => indexOf(g.data))).toEqual([999]);
     expect(p.counters.upstream.dropped).toBe(10);
     expect(() => p.setConditions({ downstream: { lossRate: 2 } })).toThrow(InvalidOptionError);
+    expect(() => p.setConditions(null as unknown as ProxyConditions)).toThrow(InvalidOptionError);
   });
 
   it('delays and reorders with latency and jitter', async () => {
