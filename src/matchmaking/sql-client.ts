@@ -23,16 +23,23 @@ export interface SqlClient extends SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
 }
 
+/** Pools that already have our idle-connection `error` listener. */
+const watchedPools = new WeakSet<Pool>();
+
 /**
  * Wraps a ready `pg.Pool` (yours: connection settings, pool size and `search_path` stay in your
- * hands). Adds one `error` listener to the pool so a dropped idle connection is logged instead
- * of crashing the process; a connection that failed inside a transaction is discarded.
+ * hands). Adds one `error` listener to the pool (once per pool, however often it is wrapped; the
+ * first call's logger is used) so a dropped idle connection is logged instead of crashing the
+ * process; a connection that failed inside a transaction is discarded.
  *
  * @param pool - a `pg.Pool`.
  * @param logger - where idle-connection errors are reported (default silent).
  */
 export function pgPoolClient(pool: Pool, logger: Logger = silentLogger): SqlClient {
-  pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'));
+  if (!watchedPools.has(pool)) {
+    watchedPools.add(pool);
+    pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'));
+  }
   return {
     async query<R>(text: string, params?: readonly unknown[]) {
       const result = await pool.query(text, params as unknown[] | undefined);
