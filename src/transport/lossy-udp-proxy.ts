@@ -12,6 +12,7 @@ import {
 } from '../core/index.js';
 import { addressKey, type PeerAddress } from './datagram-transport.js';
 import { DeliveryQueue } from './delivery-queue.js';
+import { bindSocket, closeSocket } from './dgram-socket.js';
 import { LinkConditioner, type LinkConditions, normalizeConditions } from './link-conditioner.js';
 
 /** Conditions for each direction of a {@link LossyUdpProxy}. Absent means a perfect link. */
@@ -447,28 +448,4 @@ function validateConditions(conditions: ProxyConditions): Required<ProxyConditio
     upstream: normalizeConditions(conditions.upstream ?? {}),
     downstream: normalizeConditions(conditions.downstream ?? {}),
   };
-}
-
-function bindSocket(socket: Socket, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => {
-      socket.close();
-      reject(err);
-    };
-    socket.once('error', onError);
-    socket.bind(port, host, () => {
-      socket.off('error', onError);
-      resolve();
-    });
-  });
-}
-
-function closeSocket(socket: Socket): Promise<void> {
-  return new Promise<void>((resolve) => {
-    try {
-      socket.close(() => resolve());
-    } catch {
-      resolve();
-    }
-  });
 }

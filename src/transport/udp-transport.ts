@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { InvalidOptionError, InvalidStateError, type Logger, silentLogger } from '../core/index.js';
 import type { DatagramHandler, DatagramTransport, PeerAddress } from './datagram-transport.js';
+import { bindSocket, closeSocket } from './dgram-socket.js';
 import { PacketTooLargeError } from './errors.js';
 import type { TransportObserver } from './transport-observer.js';
 
@@ -146,17 +147,7 @@ export class UdpTransport extends EventEmitter<UdpTransportEvents> implements Da
       ...(options.receiveBufferSize !== undefined ? { recvBufferSize: options.receiveBufferSize } : {}),
       ...(options.sendBufferSize !== undefined ? { sendBufferSize: options.sendBufferSize } : {}),
     });
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => {
-        socket.close();
-        reject(err);
-      };
-      socket.once('error', onError);
-      socket.bind(port, host, () => {
-        socket.off('error', onError);
-        resolve();
-      });
-    });
+    await bindSocket(socket, port, host);
     return new UdpTransport(socket, maxDatagramSize, options);
   }
 
@@ -187,14 +178,8 @@ export class UdpTransport extends EventEmitter<UdpTransportEvents> implements Da
 
   /** Closes the socket. Idempotent: every call returns the same promise. */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      this.handler = undefined;
-      try {
-        this.socket.close(() => resolve());
-      } catch {
-        resolve(); // already closed by the runtime
-      }
-    });
+    this.handler = undefined;
+    this.closing ??= closeSocket(this.socket);
     return this.closing;
   }
 
