@@ -79,47 +79,65 @@ export async function startMatchServer(
   options: { logger?: Logger; observer?: MatchObserver } = {},
 ): Promise<RunningMatchServer> {
   const cleanups: (() => Promise<void>)[] = [];
-  let db: SqlClient;
-  if (config.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize ?? 20 });
-    db = pgPoolClient(pool, options.logger);
-    cleanups.push(() => pool.end());
-  } else {
-    const lite = await PGlite.create();
-    db = pgliteClient(lite);
-    cleanups.push(() => lite.close());
-  }
-  await migrate(db);
-  let rooms: MemoryRoomManager | RedisRoomManager = new MemoryRoomManager();
-  if (config.redisUrl) {
-    // Fail fast while Redis is down instead of queueing commands: the server answers 503.
-    const redis = new Redis(config.redisUrl, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  let server: MatchServer | undefined;
+  let port: number;
+  try {
+    let db: SqlClient;
+    if (config.databaseUrl) {
+      const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize ?? 20 });
+      db = pgPoolClient(pool, options.logger);
+      cleanups.push(() => pool.end());
+    } else {
+      const lite = await PGlite.create();
+      db = pgliteClient(lite);
+      cleanups.push(() => lite.close());
+    }
+    await migrate(db);
+    let rooms: MemoryRoomManager | RedisRoomManager = new MemoryRoomManager();
+    if (config.redisUrl) {
+      // Fail fast while Redis is down instead of queueing commands: the server answers 503.
+      const redis = new Redis(config.redisUrl, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      });
+      redis.on('error', (err) => options.logger?.warn({ err }, 'redis connection error'));
+      cleanups.push(async () => redis.disconnect());
+      await redis.connect();
+      rooms = new RedisRoomManager(redis);
+    }
+    server = new MatchServer({
+      db,
+      rooms,
+      allocator: new StaticGameServerAllocator(config.gameServers),
+      maxRatingDiff: config.maxRatingDiff,
+      ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
+      ...(config.maxWaitMs === undefined ? {} : { maxWaitMs: config.maxWaitMs }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
     });
-    redis.on('error', (err) => options.logger?.warn({ err }, 'redis connection error'));
-    await redis.connect();
-    rooms = new RedisRoomManager(redis);
-    cleanups.push(async () => redis.disconnect());
+    ({ port } = await server.listen(config.port, config.host ?? '0.0.0.0'));
+  } catch (err) {
+    // A failed migrate or listen (EADDRINUSE) must not leave the pool, PGlite or Redis open:
+    // they would keep the process alive.
+    try {
+      await server?.close();
+      await cleanUp();
+    } catch (cleanupError) {
+      options.logger?.warn({ err: cleanupError }, 'clean-up after a failed start failed');
+    }
+    throw err;
   }
-  const server = new MatchServer({
-    db,
-    rooms,
-    allocator: new StaticGameServerAllocator(config.gameServers),
-    maxRatingDiff: config.maxRatingDiff,
-    ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
-    ...(config.maxWaitMs === undefined ? {} : { maxWaitMs: config.maxWaitMs }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.observer === undefined ? {} : { observer: options.observer }),
-  });
-  const { port } = await server.listen(config.port, config.host ?? '0.0.0.0');
+  const started = server;
   return {
-    server,
+    server: started,
     port,
     async close() {
-      await server.close();
-      for (const cleanup of cleanups.reverse()) await cleanup();
+      await started.close();
+      await cleanUp();
     },
   };
 }

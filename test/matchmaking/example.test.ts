@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { configFromEnv, startMatchServer } from '../../examples/match-server/server.js';
+import { hasPostgres, postgresUrl } from '../support/services.js';
+import { createPostgresDatabase } from './support/databases.js';
 import { call, requestMatch } from './support/http.js';
 
 describe('examples/match-server', () => {
@@ -60,4 +65,50 @@ describe('examples/match-server', () => {
       await running.close();
     }
   });
+
+  it.skipIf(!hasPostgres)(
+    'closes its PostgreSQL pool when it cannot listen (EADDRINUSE), so the process can exit',
+    async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const port = (taken.address() as { port: number }).port;
+      const db = await createPostgresDatabase('mmexample');
+      const app = `mmexample_${randomBytes(4).toString('hex')}`;
+      const url = new URL(postgresUrl);
+      url.searchParams.set('application_name', app);
+      url.searchParams.set('options', `-c search_path=${db.schema}`);
+      const admin = new pg.Client({ connectionString: postgresUrl });
+      await admin.connect();
+      const connections = async () =>
+        (
+          await admin.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+            [app],
+          )
+        ).rows[0]!.n;
+      try {
+        await expect(
+          startMatchServer({
+            port,
+            host: '127.0.0.1',
+            databaseUrl: url.toString(),
+            gameServers: ['game1:9000'],
+            maxRatingDiff: 100,
+          }),
+        ).rejects.toMatchObject({ code: 'EADDRINUSE' });
+        // The migration ran on a pooled connection; the pool is ended, so the server's backend goes
+        // (it exits just after the client hangs up, hence the bounded re-check).
+        let n = await connections();
+        for (let i = 0; i < 200 && n > 0; i++) {
+          await new Promise((r) => setImmediate(r));
+          n = await connections();
+        }
+        expect(n).toBe(0);
+      } finally {
+        await admin.end();
+        await db.close();
+        await new Promise((resolve) => taken.close(resolve));
+      }
+    },
+  );
 });
