@@ -11,12 +11,13 @@ import {
   type Timers,
 } from '../core/index.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
-import {
+import type {
   Connection,
-  type ConnectionChannelOptions,
-  type ConnectionTimings,
-  type DisconnectReason,
+  ConnectionChannelOptions,
+  ConnectionTimings,
+  DisconnectReason,
 } from './connection.js';
+import { ConnectionFactory } from './connection-factory.js';
 import { check } from './connection-options.js';
 import {
   ConnectionPacketType,
@@ -151,9 +152,7 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
   private readonly observer: TransportObserver | undefined;
   private readonly handshakeRetryMs: number;
   private readonly connectTimeoutMs: number;
-  private readonly timings: Required<ConnectionTimings>;
-  private readonly channelOptions: ConnectionChannelOptions | undefined;
-  private readonly channelObserver: ChannelObserver | undefined;
+  private readonly connectionFactory: ConnectionFactory;
   private readonly stats: ConnectionClientCounters;
   private current: ConnectionClientState = 'idle';
   private nonce: Uint8Array = new Uint8Array(NONCE_BYTES);
@@ -191,12 +190,7 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
     this.observer = options.observer;
     this.handshakeRetryMs = check.positive('handshakeRetryMs', options.handshakeRetryMs, 100);
     this.connectTimeoutMs = check.positive('connectTimeoutMs', options.connectTimeoutMs, 5000);
-    this.timings = {
-      keepAliveIntervalMs: check.positive('keepAliveIntervalMs', options.keepAliveIntervalMs, 250),
-      timeoutMs: check.positive('timeoutMs', options.timeoutMs, 10_000),
-    };
-    this.channelOptions = check.channel(options.channel, this.transport.maxDatagramSize);
-    this.channelObserver = options.channelObserver;
+    this.connectionFactory = new ConnectionFactory(options, this.clock, this.transport.maxDatagramSize);
     this.stats = {
       packetsReceived: 0,
       packetsSent: 0,
@@ -355,17 +349,11 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
   }
 
   private establish(clientId: number): void {
-    const connection = new Connection({
+    const connection = this.connectionFactory.create({
       id: clientId,
       peer: this.server,
       nonce: this.nonce,
       userData: undefined,
-      clock: this.clock,
-      maxDatagramSize: this.transport.maxDatagramSize,
-      keepAliveIntervalMs: this.timings.keepAliveIntervalMs,
-      timeoutMs: this.timings.timeoutMs,
-      channel: this.channelOptions,
-      channelObserver: this.channelObserver,
       transmit: (data) => this.send(data),
       onClosed: (_c, reason) => {
         this.conn = undefined;

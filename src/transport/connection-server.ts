@@ -12,13 +12,14 @@ import {
 } from '../core/index.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
 import { type AddressState, AddressTable, TokenBucket } from './address-table.js';
-import {
+import type {
   Connection,
-  type ConnectionChannelOptions,
-  type ConnectionTimings,
-  type DisconnectReason,
+  ConnectionChannelOptions,
+  ConnectionTimings,
+  DisconnectReason,
 } from './connection.js';
 import { CookieJar } from './connection-cookie.js';
+import { ConnectionFactory } from './connection-factory.js';
 import { check, type RateLimit } from './connection-options.js';
 import {
   ACCEPTED_SIZE,
@@ -182,9 +183,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
   private readonly maxPendingValidations: number;
   private readonly rateLimit: RateLimit;
   private readonly blockList: BlockList | undefined;
-  private readonly timings: Required<ConnectionTimings>;
-  private readonly channelOptions: ConnectionChannelOptions | undefined;
-  private readonly channelObserver: ChannelObserver | undefined;
+  private readonly connectionFactory: ConnectionFactory;
   private readonly peers = new Map<string, ServerPeer>();
   private readonly byId = new Map<number, Connection>();
   private readonly addresses: AddressTable;
@@ -226,12 +225,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     if (options.blockList !== undefined && typeof options.blockList?.check !== 'function')
       throw new InvalidOptionError('blockList', 'must be a net.BlockList');
     this.blockList = options.blockList;
-    this.timings = {
-      keepAliveIntervalMs: check.positive('keepAliveIntervalMs', options.keepAliveIntervalMs, 250),
-      timeoutMs: check.positive('timeoutMs', options.timeoutMs, 10_000),
-    };
-    this.channelOptions = check.channel(options.channel, this.transport.maxDatagramSize);
-    this.channelObserver = options.channelObserver;
+    this.connectionFactory = new ConnectionFactory(options, this.clock, this.transport.maxDatagramSize);
     this.addresses = new AddressTable(maxTracked);
     this.connections = this.byId;
     this.stats = {
@@ -526,17 +520,11 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     }
     const id = this.nextClientId;
     this.nextClientId = id === 0xffffffff ? 1 : id + 1;
-    const connection = new Connection({
+    const connection = this.connectionFactory.create({
       id,
       peer: Object.freeze({ address: from.address, port: from.port }),
       nonce,
       userData: typeof verdict === 'object' ? verdict.userData : undefined,
-      clock: this.clock,
-      maxDatagramSize: this.transport.maxDatagramSize,
-      keepAliveIntervalMs: this.timings.keepAliveIntervalMs,
-      timeoutMs: this.timings.timeoutMs,
-      channel: this.channelOptions,
-      channelObserver: this.channelObserver,
       transmit: (data) => this.send(data, from),
       onClosed: (c, reason) => this.onConnectionClosed(key, c, reason),
     });
