@@ -520,7 +520,12 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
       matchWait: (s) => counts.waits.push(s),
       queueSize: (n) => counts.sizes.push(n),
     };
-    const { base } = await start({ observer });
+    const { server, base } = await start({ observer });
+    // o1 has been queued for 2 s already (its request below keeps that place and time).
+    await server.queue.enqueue({ playerId: 'o1', rating: 1500 });
+    await db.client.query(
+      "UPDATE match_queue SET queued_at = queued_at - interval '2 seconds' WHERE player_id = 'o1'",
+    );
     await Promise.all([
       requestMatch(base, { player_id: 'o1', rating: 1500 }),
       requestMatch(base, { player_id: 'o2', rating: 1500 }),
@@ -529,7 +534,11 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     expect(counts.requests).toBe(3);
     expect(counts.created).toBe(1);
     expect(counts.waits).toHaveLength(2);
-    for (const w of counts.waits) expect(w).toBeGreaterThanOrEqual(0);
+    // Seconds, per player: o1 waited exactly 2 s longer than o2 (up to float rounding).
+    const [o2Wait, o1Wait] = [...counts.waits].sort((x, y) => x - y) as [number, number];
+    expect(o2Wait).toBeGreaterThanOrEqual(0);
+    expect(o1Wait - o2Wait).toBeGreaterThan(1.999);
+    expect(o1Wait).toBeLessThan(2 + 10);
     expect(counts.sizes).toContain(2);
     expect(await call(base, 'GET', '/healthz')).toEqual({ status: 200, body: { status: 'ok', waiting: 0 } });
   });
