@@ -47,10 +47,14 @@ export interface AddressState {
  */
 export class AddressTable {
   private readonly entries = new Map<string, AddressState>();
-  /** Entries evicted to make room. */
-  evictions = 0;
+  private evicted = 0;
 
   constructor(private readonly capacity: number) {}
+
+  /** Entries evicted to make room, in total. */
+  get evictions(): number {
+    return this.evicted;
+  }
 
   /** Number of tracked addresses. */
   get size(): number {
@@ -74,7 +78,7 @@ export class AddressTable {
       for (const [oldKey, old] of this.entries) {
         if (old.validating) continue;
         this.entries.delete(oldKey);
-        this.evictions++;
+        this.evicted++;
         break;
       }
     }

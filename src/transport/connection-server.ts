@@ -130,7 +130,7 @@ export interface ConnectionServerCounters {
   /** Replies not sent because they would exceed the bytes received from an unconnected address. */
   amplificationLimited: number;
   /** Unconnected addresses evicted from the bounded table. */
-  addressEvictions: number;
+  readonly addressEvictions: number;
   /** Connections ended, by reason. */
   disconnects: Record<DisconnectReason, number>;
   /** Sends that failed in the transport (logged). */
@@ -228,6 +228,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     this.connectionFactory = new ConnectionFactory(options, this.clock, this.transport.maxDatagramSize);
     this.addresses = new AddressTable(maxTracked);
     this.connections = this.byId;
+    const addresses = this.addresses;
     this.stats = {
       packetsReceived: 0,
       bytesReceived: 0,
@@ -240,7 +241,9 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
       badCookies: 0,
       handshakesIgnored: 0,
       amplificationLimited: 0,
-      addressEvictions: 0,
+      get addressEvictions() {
+        return addresses.evictions;
+      },
       disconnects: { local: 0, remote: 0, timeout: 0, channel_timeout: 0 },
       sendErrors: 0,
       handshakeErrors: 0,
@@ -337,9 +340,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
         bytesSent: 0,
         validating: false,
       };
-      const evictions = this.addresses.evictions;
       this.addresses.add(key, state);
-      this.stats.addressEvictions += this.addresses.evictions - evictions;
     }
     if (!state.bucket.take(now)) {
       this.drop('rate_limited');

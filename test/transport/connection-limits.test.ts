@@ -167,6 +167,7 @@ describe('rate limit, block list, bounded state', () => {
     for (let i = 0; i < 10_000; i++) fake.deliver(request(i), peer(i));
     expect(server.trackedAddresses).toBe(100);
     expect(server.counters.addressEvictions).toBe(9900);
+    expect({ ...server.counters }.addressEvictions).toBe(9900); // a snapshot copies the derived value
     expect(server.counters.challengesSent).toBe(10_000);
     // Non-handshake packets from strangers create no state at all.
     for (let i = 0; i < 1000; i++) fake.deliver(writeKeepAlive(), peer(20_000 + i));
