@@ -43,7 +43,12 @@ import { RepeatingTimer } from './repeating-timer.js';
 import type { DropReason, TransportObserver } from './transport-observer.js';
 
 /** What a token validator may return: accept (optionally attaching data to the connection) or reject. */
-export type TokenVerdict = boolean | { userData: unknown };
+export type TokenVerdict =
+  | boolean
+  | {
+      /** Accepts the client and attaches this to its connection (`connection.userData`). */
+      userData: unknown;
+    };
 
 /**
  * Checks a client's connect token (opaque bytes, at most 256). Called only after the client proved
@@ -122,7 +127,14 @@ export interface ConnectionServerCounters {
   /** Handshakes completed. */
   accepted: number;
   /** Handshakes denied, by reason. */
-  denied: { serverFull: number; tokenRejected: number; versionMismatch: number };
+  denied: {
+    /** Denied because `maxClients` connections (or pending validations) were reached. */
+    serverFull: number;
+    /** Denied because `validateToken` rejected the token (returned false, threw or rejected). */
+    tokenRejected: number;
+    /** Denied because the client's protocol version differs from the server's. */
+    versionMismatch: number;
+  };
   /** Challenge responses with a forged, expired or foreign cookie (also counted as `unauthenticated`). */
   badCookies: number;
   /** Valid handshake packets ignored (a validation already under way, or the address already connected). */

@@ -26,7 +26,12 @@ export interface ProxyConditions {
 /** Options of {@link LossyUdpProxy.start}. */
 export interface LossyUdpProxyOptions {
   /** Where clients send to. Default `{ host: '127.0.0.1', port: 0 }` (ephemeral port). */
-  listen?: { host?: string; port?: number };
+  listen?: {
+    /** IP address to bind (default `'127.0.0.1'`; an IPv6 address binds a `udp6` socket). */
+    host?: string;
+    /** Port to bind (default 0: an ephemeral port, read it from `proxy.address`). */
+    port?: number;
+  };
   /** The upstream server every client's traffic is relayed to. */
   target: PeerAddress;
   /** Initial conditions per direction (default: perfect links). */
