@@ -8,14 +8,21 @@ export { createIdGenerator, type IdGenerator } from './ids.js';
 export { MatchMaker, type MatchMakerOptions, type RoundOutcome } from './match-maker.js';
 export type { MatchObserver } from './match-observer.js';
 export {
+  type CancelledState,
+  type CancelResult,
+  type EnqueuedState,
   type EnqueueRequest,
   type EnqueueResult,
+  type IdleState,
+  type MatchedState,
   MatchQueue,
   type MatchQueueOptions,
   type MatchRecord,
   type PlayerStatus,
   type QueuedPlayer,
+  type QueuedState,
   type RoundPlan,
+  type RoundResult,
   type WaitReason,
 } from './match-queue.js';
 export { MatchServer, type MatchServerOptions } from './match-server.js';
@@ -42,4 +49,5 @@ export {
   pgPoolClient,
   type SqlClient,
   type SqlExecutor,
+  type SqlResult,
 } from './sql-client.js';

@@ -1,5 +1,5 @@
 import { type Logger, silentLogger } from '../core/index.js';
-import type { QueueEntry } from './matcher.js';
+import type { MatchPair, QueueEntry } from './matcher.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
 
 /** Advisory lock key: one matching round at a time across all servers (an optimisation only). */
@@ -34,23 +34,38 @@ export interface QueuedPlayer extends QueueEntry {
   readonly waitReason: WaitReason;
 }
 
+/** A player with an unfinished match. */
+export interface MatchedState {
+  /** Always `matched`. */
+  readonly state: 'matched';
+  /** The player's unfinished match. */
+  readonly match: MatchRecord;
+}
+
+/** A player neither queued nor in an unfinished match. */
+export interface IdleState {
+  /** Always `idle`. */
+  readonly state: 'idle';
+}
+
+/** A queued player's place and wait, as {@link MatchQueue.status} reports it. */
+export interface QueuedState {
+  /** Always `queued`. */
+  readonly state: 'queued';
+  /** Rating the player queued with. */
+  readonly rating: number;
+  /** Region the player queued with. */
+  readonly region: string | null;
+  /** Milliseconds since the player was queued. */
+  readonly waitedMs: number;
+  /** 1-based place in the queue by arrival. */
+  readonly position: number;
+  /** Why the player still waits. */
+  readonly reason: WaitReason;
+}
+
 /** A player's state in the queue. */
-export type PlayerStatus =
-  | { readonly state: 'matched'; readonly match: MatchRecord }
-  | {
-      readonly state: 'queued';
-      /** Rating the player queued with. */
-      readonly rating: number;
-      /** Region the player queued with. */
-      readonly region: string | null;
-      /** Milliseconds since the player was queued. */
-      readonly waitedMs: number;
-      /** 1-based place in the queue by arrival. */
-      readonly position: number;
-      /** Why the player still waits. */
-      readonly reason: WaitReason;
-    }
-  | { readonly state: 'idle' };
+export type PlayerStatus = MatchedState | QueuedState | IdleState;
 
 /** What a matching round decided: the matches to write and the reasons for those left waiting. */
 export interface RoundPlan {
@@ -60,14 +75,40 @@ export interface RoundPlan {
   readonly reasons?: ReadonlyMap<string, WaitReason>;
 }
 
+/** A player queued by {@link MatchQueue.enqueue} (now or before). */
+export interface EnqueuedState {
+  /** Always `queued`. */
+  readonly state: 'queued';
+  /** Whether this call added the player (false: they were already queued). */
+  readonly added: boolean;
+}
+
 /** What {@link MatchQueue.enqueue} answers. */
-export type EnqueueResult =
-  | { readonly state: 'matched'; readonly match: MatchRecord }
-  | {
-      readonly state: 'queued';
-      /** Whether this call added the player (false: they were already queued). */
-      readonly added: boolean;
-    };
+export type EnqueueResult = MatchedState | EnqueuedState;
+
+/** A player taken out of the queue by {@link MatchQueue.cancel}. */
+export interface CancelledState {
+  /** Always `cancelled`. */
+  readonly state: 'cancelled';
+}
+
+/**
+ * What {@link MatchQueue.cancel} answers: `cancelled`, `matched` (too late; the match stands) or
+ * `idle` (was not queued).
+ */
+export type CancelResult = CancelledState | MatchedState | IdleState;
+
+/** What {@link MatchQueue.runRound} did. */
+export interface RoundResult {
+  /** Another server's round was running, so this one did nothing. */
+  readonly skipped: boolean;
+  /** Players in the queue when the round read it. */
+  readonly queueSize: number;
+  /** Matches committed. */
+  readonly matches: readonly MatchRecord[];
+  /** How long each player read from the queue had waited, in milliseconds, by player id. */
+  readonly waitedMs: ReadonlyMap<string, number>;
+}
 
 /** Options of {@link MatchQueue}. */
 export interface MatchQueueOptions {
@@ -196,9 +237,7 @@ export class MatchQueue {
    * Takes a player out of the queue. Waits for a round holding the player's row, so the answer is
    * exact: `cancelled`, `matched` (too late; the match stands) or `idle` (was not queued).
    */
-  async cancel(
-    playerId: string,
-  ): Promise<{ state: 'cancelled' } | { state: 'matched'; match: MatchRecord } | { state: 'idle' }> {
+  async cancel(playerId: string): Promise<CancelResult> {
     const { rows } = await this.sql.query(
       'DELETE FROM match_queue WHERE player_id = $1 RETURNING player_id',
       [playerId],
@@ -344,16 +383,11 @@ export class MatchQueue {
    * @param choosePairs - the pairing (normally {@link Matcher.pair}).
    * @param decide - turns locked pairs into matches and reasons.
    */
-  async runRound<P extends { player1: QueueEntry; player2: QueueEntry }>(
+  async runRound<P extends MatchPair>(
     choosePairs: (queue: QueuedPlayer[]) => P[],
     decide: (pairs: P[], queue: QueuedPlayer[]) => Promise<RoundPlan>,
-  ): Promise<{
-    skipped: boolean;
-    queueSize: number;
-    matches: readonly MatchRecord[];
-    waitedMs: Map<string, number>;
-  }> {
-    const result = await this.sql.transaction(async (tx) => {
+  ): Promise<RoundResult> {
+    const result = await this.sql.transaction(async (tx): Promise<RoundResult> => {
       const { rows: lock } = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
         ROUND_LOCK,
       ]);

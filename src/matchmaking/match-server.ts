@@ -18,11 +18,13 @@ import { parseMatchRequest, parsePlayerId, readBody, sendError, sendJson } from 
 import { MatchMaker } from './match-maker.js';
 import type { MatchObserver } from './match-observer.js';
 import {
+  type CancelResult,
   type EnqueueRequest,
   type EnqueueResult,
   MatchQueue,
   type MatchRecord,
   type PlayerStatus,
+  type QueuedState,
 } from './match-queue.js';
 import { Matcher, type WideningStep } from './matcher.js';
 import { MemoryRoomManager, type RoomManager } from './room-manager.js';
@@ -79,7 +81,7 @@ function matchBody(match: MatchRecord, playerId: string) {
   };
 }
 
-function queuedBody(playerId: string, status: Extract<PlayerStatus, { state: 'queued' }>) {
+function queuedBody(playerId: string, status: QueuedState) {
   return {
     status: 'queued',
     player_id: playerId,
@@ -412,7 +414,7 @@ export class MatchServer {
   }
 
   private async handleCancel(playerId: string, res: ServerResponse): Promise<void> {
-    let result: Awaited<ReturnType<MatchQueue['cancel']>>;
+    let result: CancelResult;
     try {
       result = await this.queue.cancel(playerId);
     } catch (err) {

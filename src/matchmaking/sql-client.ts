@@ -1,6 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
 import { type Logger, silentLogger } from '../core/index.js';
 
+/** What a SQL statement returned. */
+export interface SqlResult<R> {
+  /** The result rows (empty for statements without `RETURNING`). */
+  readonly rows: R[];
+}
+
 /** Runs one SQL statement with `$1`-style parameters. */
 export interface SqlExecutor {
   /**
@@ -8,7 +14,7 @@ export interface SqlExecutor {
    * @param params - values for `$1`, `$2`, ...; JS arrays become PostgreSQL arrays.
    * @returns the result rows.
    */
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
 }
 
 /**
@@ -82,10 +88,10 @@ export function pgPoolClient(pool: Pool, logger: Logger = silentLogger): SqlClie
 /** The part of a PGlite instance {@link pgliteClient} uses (PGlite and PGliteWorker fit). */
 export interface PGliteLike {
   /** PGlite's `query`. */
-  query<T>(query: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  query<T>(query: string, params?: unknown[]): Promise<SqlResult<T>>;
   /** PGlite's `transaction`. */
   transaction<T>(
-    callback: (tx: { query<R>(q: string, p?: unknown[]): Promise<{ rows: R[] }> }) => Promise<T>,
+    callback: (tx: { query<R>(q: string, p?: unknown[]): Promise<SqlResult<R>> }) => Promise<T>,
   ): Promise<T>;
 }
 

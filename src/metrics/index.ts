@@ -18,6 +18,7 @@ export {
   createMetricsHandler,
   type MetricsRequestHandler,
   MetricsServer,
+  type MetricsServerAddress,
   type MetricsServerOptions,
 } from './metrics-server.js';
 export { type MonitoringQueries, monitoringQueries } from './monitoring-queries.js';

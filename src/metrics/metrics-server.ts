@@ -46,6 +46,14 @@ export function createMetricsHandler(
   };
 }
 
+/** Where a {@link MetricsServer} listens. */
+export interface MetricsServerAddress {
+  /** The bound interface, e.g. `127.0.0.1`. */
+  readonly address: string;
+  /** The bound TCP port (the real one when port 0 was asked for). */
+  readonly port: number;
+}
+
 /** Options of {@link MetricsServer}. */
 export interface MetricsServerOptions {
   /** The registry to serve, e.g. `collector.registry`. */
@@ -126,7 +134,7 @@ export class MetricsServer {
   }
 
   /** The bound address (after {@link MetricsServer.start}); `port` is the real one when 0 was asked. */
-  get address(): { address: string; port: number } {
+  get address(): MetricsServerAddress {
     const info = this.server.address() as AddressInfo | null;
     if (info === null) throw new InvalidStateError('MetricsServer is not listening');
     return { address: info.address, port: info.port };
