@@ -7,7 +7,6 @@ import {
   type RandomSource,
   silentLogger,
   systemClock,
-  systemTimers,
   type Timers,
 } from '../core/index.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
@@ -186,7 +185,7 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
     this.random = options.random;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
-    this.ticker = new RepeatingTimer(options.timers ?? systemTimers);
+    this.ticker = new RepeatingTimer(check.timers(options.timers));
     this.observer = options.observer;
     this.handshakeRetryMs = check.positive('handshakeRetryMs', options.handshakeRetryMs, 100);
     this.connectTimeoutMs = check.positive('connectTimeoutMs', options.connectTimeoutMs, 5000);

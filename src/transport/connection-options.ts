@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../core/index.js';
+import { InvalidOptionError, systemTimers, type Timers } from '../core/index.js';
 import { resolveChannelOptions } from '../reliability/channel-options.js';
 import type { ConnectionChannelOptions } from './connection.js';
 import { PAYLOAD_HEADER_BYTES } from './connection-packets.js';
@@ -12,7 +12,7 @@ export interface RateLimit {
   burst: number;
 }
 
-/** Validation helpers shared by the server and client constructors. @internal */
+/** Validation helpers shared by the transport module's constructors. @internal */
 export const check = {
   transport(t: DatagramTransport | undefined): DatagramTransport {
     if (!t || typeof t.send !== 'function' || typeof t.onDatagram !== 'function')
@@ -61,6 +61,18 @@ export const check = {
       throw err;
     }
     return { ...value };
+  },
+  /** The `timers` option: `systemTimers` when absent. */
+  timers(value: Timers | undefined): Timers {
+    if (value === undefined) return systemTimers;
+    if (
+      value === null ||
+      typeof value !== 'object' ||
+      typeof value.setTimeout !== 'function' ||
+      typeof value.clearTimeout !== 'function'
+    )
+      throw new InvalidOptionError('timers', 'must be a Timers ({ setTimeout, clearTimeout })');
+    return value;
   },
   rateLimit(value: RateLimit | undefined): RateLimit {
     if (value === undefined) return { packetsPerSecond: 1000, burst: 200 };

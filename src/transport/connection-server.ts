@@ -7,7 +7,6 @@ import {
   type Logger,
   silentLogger,
   systemClock,
-  systemTimers,
   type Timers,
 } from '../core/index.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
@@ -214,7 +213,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     this.protocolVersion = check.int('protocolVersion', options.protocolVersion, 0, 0, 0xffff);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
-    this.ticker = new RepeatingTimer(options.timers ?? systemTimers);
+    this.ticker = new RepeatingTimer(check.timers(options.timers));
     this.observer = options.observer;
     const secret = options.secret ?? randomBytes(32);
     if (!(secret instanceof Uint8Array) || secret.length < 16)

@@ -7,9 +7,9 @@ import {
   type RandomSource,
   silentLogger,
   systemClock,
-  systemTimers,
   type Timers,
 } from '../core/index.js';
+import { check } from './connection-options.js';
 import { addressKey, type PeerAddress } from './datagram-transport.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { bindSocket, closeSocket } from './dgram-socket.js';
@@ -187,7 +187,7 @@ export class LossyUdpProxy {
     this.target = Object.freeze({ address: options.target.address, port: options.target.port });
     this.random = options.random;
     this.clock = options.clock ?? systemClock;
-    this.timers = options.timers ?? systemTimers;
+    this.timers = check.timers(options.timers);
     this.logger = options.logger ?? silentLogger;
     this.maxClients = options.maxClients ?? 1024;
     this.idleTimeoutMs = options.clientIdleTimeoutMs ?? DEFAULT_CLIENT_IDLE_TIMEOUT_MS;
@@ -233,14 +233,7 @@ export class LossyUdpProxy {
       throw new InvalidOptionError('target', 'must be an IP address and a port in 1..65535');
     if (!options.random || typeof options.random.next !== 'function')
       throw new InvalidOptionError('random', 'must be a RandomSource');
-    const timers = options.timers;
-    if (
-      timers !== undefined &&
-      (timers === null ||
-        typeof timers.setTimeout !== 'function' ||
-        typeof timers.clearTimeout !== 'function')
-    )
-      throw new InvalidOptionError('timers', 'must be a Timers ({ setTimeout, clearTimeout })');
+    check.timers(options.timers);
     const maxClients = options.maxClients ?? 1024;
     if (!Number.isInteger(maxClients) || maxClients < 1)
       throw new InvalidOptionError('maxClients', 'must be a positive integer');

@@ -1,4 +1,4 @@
-import { InvalidOptionError, type Timers } from '../core/index.js';
+import type { Timers } from '../core/index.js';
 
 /**
  * Calls a function every `intervalMs` on injected {@link Timers}, re-arming a one-shot timer before
@@ -9,21 +9,8 @@ export class RepeatingTimer {
   private handle: unknown;
   private armed = false;
 
-  /** @param timers - where to schedule (validated; throws `InvalidOptionError` naming `timers`). */
-  constructor(private readonly timers: Timers) {
-    if (
-      timers === null ||
-      typeof timers !== 'object' ||
-      typeof timers.setTimeout !== 'function' ||
-      typeof timers.clearTimeout !== 'function'
-    )
-      throw new InvalidOptionError('timers', 'must be a Timers ({ setTimeout, clearTimeout })');
-  }
-
-  /** True between `start()` and `stop()`. */
-  get running(): boolean {
-    return this.armed;
-  }
+  /** @param timers - where to schedule (validate it with `check.timers`). */
+  constructor(private readonly timers: Timers) {}
 
   /** Calls `tick` every `intervalMs` until `stop()`; replaces any previous schedule. */
   start(intervalMs: number, tick: () => void): void {
