@@ -189,7 +189,7 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
     this.observer = options.observer;
     this.handshakeRetryMs = check.positive('handshakeRetryMs', options.handshakeRetryMs, 100);
     this.connectTimeoutMs = check.positive('connectTimeoutMs', options.connectTimeoutMs, 5000);
-    this.connectionFactory = new ConnectionFactory(options, this.clock, this.transport.maxDatagramSize);
+    this.connectionFactory = new ConnectionFactory(options, this.clock, this.transport);
     this.stats = {
       packetsReceived: 0,
       packetsSent: 0,

@@ -7,6 +7,7 @@ import {
   type ConnectionTimings,
 } from './connection.js';
 import { check } from './connection-options.js';
+import type { DatagramTransport } from './datagram-transport.js';
 
 /** What differs between the connections of one owner. @internal */
 export type ConnectionPeerInit = Pick<
@@ -30,13 +31,16 @@ export interface ConnectionFactoryOptions extends ConnectionTimings {
 export class ConnectionFactory {
   private readonly shared: Omit<ConnectionInit, keyof ConnectionPeerInit>;
 
-  constructor(options: ConnectionFactoryOptions, clock: Clock, maxDatagramSize: number) {
+  constructor(options: ConnectionFactoryOptions, clock: Clock, transport: DatagramTransport) {
+    const { maxDatagramSize } = transport;
+    const channel = check.channel(options.channel, maxDatagramSize);
     this.shared = {
       clock,
       maxDatagramSize,
       keepAliveIntervalMs: check.positive('keepAliveIntervalMs', options.keepAliveIntervalMs, 250),
       timeoutMs: check.positive('timeoutMs', options.timeoutMs, 10_000),
-      channel: check.channel(options.channel, maxDatagramSize),
+      // A transport that hands over fresh buffers lets the channel keep views instead of copies.
+      channel: { adoptReceivedPackets: transport.freshDatagrams === true, ...channel },
       channelObserver: options.channelObserver,
     };
   }

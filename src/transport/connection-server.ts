@@ -236,7 +236,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     if (options.blockList !== undefined && typeof options.blockList?.check !== 'function')
       throw new InvalidOptionError('blockList', 'must be a net.BlockList');
     this.blockList = options.blockList;
-    this.connectionFactory = new ConnectionFactory(options, this.clock, this.transport.maxDatagramSize);
+    this.connectionFactory = new ConnectionFactory(options, this.clock, this.transport);
     this.addresses = new AddressTable(maxTracked);
     this.connections = this.byId;
     const addresses = this.addresses;

@@ -20,6 +20,12 @@ export interface DatagramTransport {
   /** The local address this transport is bound to. */
   readonly localAddress: PeerAddress;
   /**
+   * True when every datagram handed to the handler is a new buffer that nobody else reads or
+   * writes (`UdpTransport`). The connection layer then lets its channels deliver views of
+   * received packets instead of copies (`adoptReceivedPackets`). Absent means false.
+   */
+  readonly freshDatagrams?: boolean;
+  /**
    * Sends one datagram; fire-and-forget (UDP gives no delivery guarantee). Throws a
    * `NetcodeError` (`ERR_PACKET_TOO_LARGE`) when `data` exceeds {@link DatagramTransport.maxDatagramSize}.
    * Must not write to `data`: callers may send the same bytes again (the connection layer reuses

@@ -79,6 +79,8 @@ export class UdpTransport extends EventEmitter<UdpTransportEvents> implements Da
   readonly maxDatagramSize: number;
   /** The bound local address (with the real port when bound to port 0). */
   readonly localAddress: PeerAddress;
+  /** Always true: node:dgram hands every datagram over in a new buffer. */
+  readonly freshDatagrams = true;
   /** Running totals; read-only for callers. */
   readonly counters: Readonly<UdpTransportCounters>;
 
