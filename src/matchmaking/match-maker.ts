@@ -1,9 +1,11 @@
 import {
+  type Clock,
   createCryptoRandom,
   InvalidOptionError,
   type Logger,
   type RandomSource,
   silentLogger,
+  systemClock,
   systemTimers,
   type Timers,
 } from '../core/index.js';
@@ -40,13 +42,24 @@ export interface MatchMakerOptions {
   readonly storeTimeoutMs?: number;
   /** Timer functions for `storeTimeoutMs` (default the global ones). */
   readonly timers?: Timers;
+  /**
+   * After a round that found no pair, later rounds are skipped (one cheap query instead of
+   * reading and pairing the whole queue) until the queue changes ({@link MatchQueue.changes}), a
+   * player's widening step comes due, or this many milliseconds passed (default 1000).
+   */
+  readonly recheckMs?: number;
+  /** Time source for `recheckMs` and widening steps (default the monotonic system clock). */
+  readonly clock?: Clock;
   /** Diagnostics. */
   readonly logger?: Logger;
 }
 
 /** What one {@link MatchMaker.runRound} did. */
 export interface RoundOutcome {
-  /** Another server's round was running, so this one did nothing. */
+  /**
+   * The round did nothing: another server's round was running, or nothing changed since this
+   * matcher's last round found no pair (then `queueSize` is that round's).
+   */
   readonly skipped: boolean;
   /** Players in the queue when the round read it. */
   readonly queueSize: number;
@@ -89,6 +102,10 @@ export class MatchMaker {
   private readonly logger: Logger;
   private readonly timers: Timers;
   private readonly storeTimeoutMs: number;
+  private readonly clock: Clock;
+  private readonly recheckMs: number;
+  /** Set after a round that found no pair: the queue token it saw, and when to look again anyway. */
+  private idle: { token: string; until: number; queueSize: number } | undefined;
   /** Placements of failed rounds whose match may not exist, by match id. */
   private readonly orphans = new Map<string, Placement>();
 
@@ -102,6 +119,11 @@ export class MatchMaker {
     this.observer = options.observer ?? {};
     this.logger = options.logger ?? silentLogger;
     this.timers = options.timers ?? systemTimers;
+    this.clock = options.clock ?? systemClock;
+    this.recheckMs = options.recheckMs ?? 1000;
+    if (!Number.isInteger(this.recheckMs) || this.recheckMs < 0) {
+      throw new InvalidOptionError('recheckMs', `must be a non-negative integer, got ${this.recheckMs}`);
+    }
     this.storeTimeoutMs = options.storeTimeoutMs ?? 2000;
     if (!Number.isInteger(this.storeTimeoutMs) || this.storeTimeoutMs <= 0) {
       throw new InvalidOptionError(
@@ -127,10 +149,31 @@ export class MatchMaker {
    */
   async runRound(): Promise<RoundOutcome> {
     await this.cleanUp();
+    let token: string;
+    try {
+      token = await this.queue.changes();
+    } catch (err) {
+      throw new StoreUnavailableError('postgres', err);
+    }
+    const idle = this.idle;
+    if (idle !== undefined && idle.token === token && this.clock.now() < idle.until) {
+      return { skipped: true, queueSize: idle.queueSize, matches: [] };
+    }
+    this.idle = undefined;
+    const startedAt = this.clock.now();
+    let pairsFound = 0;
+    let nextWidening = Number.POSITIVE_INFINITY;
     const placed: Placement[] = [];
     try {
       const result = await this.queue.runRound(
-        (queue) => this.matcher.pair(queue),
+        (queue) => {
+          const pairs = this.matcher.pair(queue);
+          pairsFound = pairs.length;
+          for (const entry of queue) {
+            nextWidening = Math.min(nextWidening, this.matcher.nextWidening(entry.waitedMs) ?? nextWidening);
+          }
+          return pairs;
+        },
         async (pairs) => {
           const deadline = new Deadline(this.timers, this.storeTimeoutMs);
           try {
@@ -148,6 +191,10 @@ export class MatchMaker {
             this.observer.matchWait?.((result.waitedMs.get(id) ?? 0) / 1000);
           }
         }
+      }
+      if (!result.skipped && pairsFound === 0 && this.orphans.size === 0) {
+        const until = startedAt + Math.min(this.recheckMs, nextWidening);
+        this.idle = { token, until, queueSize: result.queueSize };
       }
       return { skipped: result.skipped, queueSize: result.queueSize, matches: result.matches };
     } catch (err) {

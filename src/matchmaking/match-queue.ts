@@ -212,6 +212,15 @@ export class MatchQueue {
        SELECT p.id, p.current_match_id, q.player_id IS NOT NULL AS added FROM p LEFT JOIN q ON q.player_id = p.id`,
       [input.map((r) => r.playerId), input.map((r) => r.rating), input.map((r) => r.region ?? null)],
     );
+    // After the commit, so a matcher that reads the new value also sees the new players.
+    if (rows.some((r) => r.added)) {
+      try {
+        await this.sql.query("SELECT nextval('queue_changes')");
+      } catch (err) {
+        // The players are queued; matchers still re-read the queue every `recheckMs`.
+        this.logger.warn({ err }, 'announcing queued players failed');
+      }
+    }
     const byId = new Map(rows.map((r) => [r.id, r]));
     const matchIds = rows.flatMap((r) => (r.current_match_id === null ? [] : [r.current_match_id]));
     const matches = new Map<string, MatchRecord>();
@@ -315,6 +324,19 @@ export class MatchQueue {
    */
   async events(): Promise<string> {
     const { rows } = await this.sql.query<{ v: string }>('SELECT last_value::text AS v FROM match_events');
+    return rows[0]!.v;
+  }
+
+  /**
+   * @returns a token that changes whenever a player was added to the queue, a round committed
+   * matches or a player cancelled (anywhere). A round that found no pair need not be repeated
+   * until it moves (or a widening step comes due): see {@link MatchMaker}.
+   */
+  async changes(): Promise<string> {
+    const { rows } = await this.sql.query<{ v: string }>(
+      `SELECT (SELECT last_value FROM queue_changes)::text || ':' ||
+              (SELECT last_value FROM match_events)::text AS v`,
+    );
     return rows[0]!.v;
   }
 

@@ -57,7 +57,10 @@ export interface MatchServerOptions {
   readonly storeTimeoutMs?: number;
   /** Timer functions (default the global ones). */
   readonly timers?: Timers;
-  /** Time source for keeping the round rate (default the monotonic system clock). */
+  /**
+   * Time source for keeping the round rate and for re-reading an unchanged queue (default the
+   * monotonic system clock).
+   */
   readonly clock?: Clock;
   /** Receives requests, matches, queue sizes and waits. */
   readonly observer?: MatchObserver;
@@ -167,6 +170,7 @@ export class MatchServer {
       ...(options.random === undefined ? {} : { random: options.random }),
       ...(options.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: options.storeTimeoutMs }),
       timers: this.timers,
+      clock: this.clock,
       observer: this.observer,
       logger: this.logger,
     });

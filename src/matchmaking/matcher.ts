@@ -107,6 +107,16 @@ export class Matcher {
   }
 
   /**
+   * @param waitedMs - how long a player has waited.
+   * @returns milliseconds until that player's allowance next grows, or `undefined` when it never
+   * will (no widening step ahead).
+   */
+  nextWidening(waitedMs: number): number | undefined {
+    const step = this.widening.find((s) => s.afterMs > waitedMs);
+    return step === undefined ? undefined : step.afterMs - waitedMs;
+  }
+
+  /**
    * @returns whether `a` and `b` may play each other: different players, same region, ratings
    * closer than both players' allowances.
    */

@@ -34,11 +34,14 @@ const statements = [
   // Bumped after every committed round with matches and every cancel, so servers re-check their
   // waiting requests only when another server changed something (a sequence, not a table).
   'CREATE SEQUENCE IF NOT EXISTS match_events',
+  // Bumped after every enqueue that added a player: with match_events, it tells a matcher whether
+  // the queue changed since its last round that found no pair.
+  'CREATE SEQUENCE IF NOT EXISTS queue_changes',
 ];
 
 /**
  * Creates the matchmaking tables (`players`, `match_queue`, `matches`), their added columns
- * and index, and the `match_events` sequence. Idempotent and safe to call from several processes at once (an advisory lock
+ * and index, and the `match_events` and `queue_changes` sequences. Idempotent and safe to call from several processes at once (an advisory lock
  * serialises them); call it at start-up.
  *
  * @param client - the database, e.g. `pgPoolClient(pool)` or `pgliteClient(db)`.

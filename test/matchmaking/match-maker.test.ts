@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSeededRandom, type Timers } from '../../src/core/index.js';
+import { createSeededRandom, ManualClock, type Timers } from '../../src/core/index.js';
 import {
   type GameServerAllocator,
+  Matcher,
   MatchMaker,
   MatchQueue,
   MemoryRoomManager,
   type RoomManager,
+  type SqlClient,
+  StaticGameServerAllocator,
 } from '../../src/matchmaking/index.js';
 import { createPgliteDatabase, type TestDatabase } from './support/databases.js';
 
@@ -162,5 +165,88 @@ describe('MatchMaker with a hung store', () => {
         () => new MatchMaker({ queue, rooms: new MemoryRoomManager(), allocator, storeTimeoutMs }),
       ).toThrow(/storeTimeoutMs/);
     }
+  });
+});
+
+describe('MatchMaker skipping unchanged queues', () => {
+  let db: TestDatabase;
+  let rounds = 0;
+  let counted: SqlClient;
+  beforeAll(async () => {
+    db = await createPgliteDatabase();
+    counted = {
+      query: (text, params) => db.client.query(text, params),
+      transaction: (fn) => {
+        rounds++;
+        return db.client.transaction(fn);
+      },
+    };
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+  beforeEach(async () => {
+    await db.truncate();
+    rounds = 0;
+  });
+  const setUp = (matcher = new Matcher({ maxRatingDiff: 100 })) => {
+    const clock = new ManualClock(0);
+    const queue = new MatchQueue(counted);
+    const maker = new MatchMaker({
+      queue,
+      rooms: new MemoryRoomManager(),
+      allocator: new StaticGameServerAllocator(['g:1']),
+      matcher,
+      clock,
+      recheckMs: 1000,
+    });
+    return { clock, queue, maker };
+  };
+
+  it('re-reads the queue only after an enqueue, a cancel or recheckMs once a round found no pair', async () => {
+    const { clock, queue, maker } = setUp();
+    await queue.enqueue({ playerId: 'a', rating: 1000 });
+    await queue.enqueue({ playerId: 'b', rating: 1500 });
+    expect(await maker.runRound()).toEqual({ skipped: false, queueSize: 2, matches: [] });
+    expect(rounds).toBe(1);
+    clock.advance(999);
+    expect(await maker.runRound()).toEqual({ skipped: true, queueSize: 2, matches: [] });
+    expect(rounds).toBe(1);
+    // An enqueue (here through another MatchQueue, as another server would) changes the queue.
+    await new MatchQueue(db.client).enqueue({ playerId: 'c', rating: 1520 });
+    const { matches } = await maker.runRound();
+    expect(rounds).toBe(2);
+    expect(matches.map((m) => [m.player1Id, m.player2Id].sort())).toEqual([['b', 'c']]);
+    // A round that made matches is never followed by a skip.
+    expect((await maker.runRound()).skipped).toBe(false);
+    expect(rounds).toBe(3);
+    expect((await maker.runRound()).skipped).toBe(true);
+    // A repeated request for a queued player changes nothing.
+    await queue.enqueue({ playerId: 'a', rating: 1000 });
+    expect((await maker.runRound()).skipped).toBe(true);
+    // recheckMs after the last real round, it reads the queue again.
+    clock.advance(1000);
+    expect(await maker.runRound()).toEqual({ skipped: false, queueSize: 1, matches: [] });
+    expect(rounds).toBe(4);
+    await queue.cancel('a');
+    expect(await maker.runRound()).toEqual({ skipped: false, queueSize: 0, matches: [] });
+    expect(rounds).toBe(5);
+  });
+
+  it('runs again when a waiting player reaches a widening step', async () => {
+    const matcher = new Matcher({ maxRatingDiff: 100, widening: [{ afterMs: 60_000, maxRatingDiff: 1000 }] });
+    const { clock, queue, maker } = setUp(matcher);
+    await queue.enqueue({ playerId: 'a', rating: 1000 });
+    await queue.enqueue({ playerId: 'b', rating: 1500 });
+    // Both have waited 59.5 s: the step comes due in 0.5 s, before recheckMs.
+    await db.client.query("UPDATE match_queue SET queued_at = queued_at - interval '59500 milliseconds'");
+    expect((await maker.runRound()).matches).toEqual([]);
+    clock.advance(400);
+    expect((await maker.runRound()).skipped).toBe(true);
+    expect(rounds).toBe(1);
+    await db.client.query("UPDATE match_queue SET queued_at = queued_at - interval '500 milliseconds'");
+    clock.advance(100);
+    expect((await maker.runRound()).matches).toHaveLength(1);
+    expect(rounds).toBe(2);
   });
 });
