@@ -118,11 +118,8 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
    */
   constructor(options: DeltaSnapshotterOptions<D>) {
     if (options?.schema === undefined) throw new InvalidOptionError('schema', 'is required');
-    const size = options.bufferSize ?? 32;
-    if (!Number.isInteger(size) || size < 2 || size > 1024)
-      throw new InvalidOptionError('bufferSize', `must be an integer in [2, 1024], got ${size}`);
     this.schema = options.schema;
-    this.ring = new FrameRing(size);
+    this.ring = FrameRing.fromOption(options.bufferSize);
     this.logger = options.logger ?? silentLogger;
     this.observer = options.observer;
   }

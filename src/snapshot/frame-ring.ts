@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../core/index.js';
 import type { EntityRecord } from './schema.js';
 
 /** @internal One captured or decoded snapshot: its tick and its entities sorted by id. */
@@ -12,6 +13,17 @@ export interface Frame {
  */
 export class FrameRing {
   private readonly slots: (Frame | undefined)[];
+
+  /**
+   * A ring sized by a user's `bufferSize` option (default 32), validated.
+   * @throws InvalidOptionError unless it is an integer in [2, 1024].
+   */
+  static fromOption(bufferSize: number | undefined): FrameRing {
+    const size = bufferSize ?? 32;
+    if (!Number.isInteger(size) || size < 2 || size > 1024)
+      throw new InvalidOptionError('bufferSize', `must be an integer in [2, 1024], got ${size}`);
+    return new FrameRing(size);
+  }
 
   /** @param size - number of slots. */
   constructor(readonly size: number) {
