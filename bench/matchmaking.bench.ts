@@ -18,7 +18,11 @@ import { Agent, request } from 'undici';
 import { createSeededRandom } from '../src/core/index.js';
 import { Matcher } from '../src/matchmaking/index.js';
 import { createPostgresDatabase } from '../test/matchmaking/support/databases.js';
-import { type ServerProcess, spawnMatchServer } from '../test/matchmaking/support/processes.js';
+import {
+  type ServerProcess,
+  sharedStoreEnv,
+  spawnMatchServer,
+} from '../test/matchmaking/support/processes.js';
 import { hasPostgres, hasRedis, postgresUrl, redisUrl } from '../test/support/services.js';
 import { printTable } from './format.js';
 
@@ -58,13 +62,8 @@ export async function run(): Promise<void> {
   const db = await createPostgresDatabase('mmbench', POOL_SIZE * 2);
   const redis = new Redis(redisUrl, { db: REDIS_DB });
   await redis.flushdb();
-  const databaseUrl = new URL(postgresUrl);
-  databaseUrl.searchParams.set('options', `-c search_path=${db.schema}`);
-  const redisDbUrl = new URL(redisUrl);
-  redisDbUrl.pathname = `/${REDIS_DB}`;
   const env = {
-    DATABASE_URL: databaseUrl.toString(),
-    REDIS_URL: redisDbUrl.toString(),
+    ...sharedStoreEnv(postgresUrl, db.schema!, redisUrl, REDIS_DB),
     GAME_SERVERS: 'game1:9000,game2:9000,game3:9000',
     MAX_RATING_DIFF: '100',
     TICK_INTERVAL_MS: '100',

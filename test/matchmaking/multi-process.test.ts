@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPostgres, hasRedis, postgresUrl, redisUrl } from '../support/services.js';
 import { createPostgresDatabase, type TestDatabase } from './support/databases.js';
 import { type Answer, checkPairs } from './support/http.js';
-import { type ServerProcess, spawnMatchServer } from './support/processes.js';
+import { type ServerProcess, sharedStoreEnv, spawnMatchServer } from './support/processes.js';
 
 /** This file's own Redis database index. */
 const REDIS_DB = 14;
@@ -19,13 +19,8 @@ describe.skipIf(!hasPostgres || !hasRedis)('two MatchServer processes sharing Po
     db = await createPostgresDatabase('mmmulti');
     redis = new Redis(redisUrl, { db: REDIS_DB });
     await redis.flushdb();
-    const databaseUrl = new URL(postgresUrl);
-    databaseUrl.searchParams.set('options', `-c search_path=${db.schema}`);
-    const redisDbUrl = new URL(redisUrl);
-    redisDbUrl.pathname = `/${REDIS_DB}`;
     const env = {
-      DATABASE_URL: databaseUrl.toString(),
-      REDIS_URL: redisDbUrl.toString(),
+      ...sharedStoreEnv(postgresUrl, db.schema!, redisUrl, REDIS_DB),
       GAME_SERVERS: 'game1:9000,game2:9000',
       MAX_RATING_DIFF: '100',
       TICK_INTERVAL_MS: '50',

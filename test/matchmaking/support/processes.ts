@@ -12,6 +12,23 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * The store URLs a match server process needs to share a test's PostgreSQL schema and Redis db
+ * index (the test's isolation carried over to its children).
+ */
+export function sharedStoreEnv(
+  postgresUrl: string,
+  schema: string,
+  redisUrl: string,
+  redisDb: number,
+): { DATABASE_URL: string; REDIS_URL: string } {
+  const databaseUrl = new URL(postgresUrl);
+  databaseUrl.searchParams.set('options', `-c search_path=${schema}`);
+  const redisDbUrl = new URL(redisUrl);
+  redisDbUrl.pathname = `/${redisDb}`;
+  return { DATABASE_URL: databaseUrl.toString(), REDIS_URL: redisDbUrl.toString() };
+}
+
 export async function spawnMatchServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, ...env },
