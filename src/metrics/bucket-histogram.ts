@@ -1,13 +1,13 @@
 import type { Metric, Registry } from 'prom-client';
 
-/** Integer values up to this bound find their bucket by table lookup instead of a scan. */
-const LOOKUP_LIMIT = 4096;
+/** Cells of the lookup grid over `[0, last bound)` (a `Uint8Array` of this size per histogram). */
+const GRID_CELLS = 4096;
 
 /**
  * A histogram's state as plain numbers: one count per bucket (the last one is `+Inf`), the sum
- * and the count. `observe` is a table lookup (integers such as byte sizes) or a short scan, and
- * three additions, with no label hashing, so it can sit on a per-packet path; the registry reads
- * it only when scraped.
+ * and the count. `observe` finds the bucket with a grid lookup and a step or two of correction,
+ * and makes three additions, with no label hashing, so it can sit on a per-packet path; the
+ * registry reads it only when scraped.
  *
  * @internal
  */
@@ -20,8 +20,17 @@ export class BucketCounts {
   sum = 0;
   /** Number of observed values. */
   count = 0;
-  /** Bucket index of each integer `0..lookup.length - 1`. */
-  private readonly lookup: Uint8Array;
+  /**
+   * The bucket of the lower end of each of `GRID_CELLS` equal cells of `[0, limit)` (one
+   * extra cell for rounding at the top). A value's cell gives a bucket at most a step or two
+   * away from its own, since no two bounds closer than a cell are expected; `observe` then steps
+   * to the exact one, so the lookup is only a starting point and never changes a result.
+   */
+  private readonly grid: Uint8Array;
+  /** Values in `[0, limit)` use the grid: the last bound, or 0 (no grid) when it is not positive. */
+  private readonly limit: number;
+  /** Cells per unit of value. */
+  private readonly scale: number;
   /** The bounds as unboxed doubles: scanning a frozen JS array of doubles is several times slower. */
   private readonly scanBounds: Float64Array;
 
@@ -31,20 +40,31 @@ export class BucketCounts {
     this.counts = new Float64Array(bounds.length + 1);
     this.scanBounds = Float64Array.from(bounds);
     const last = bounds[bounds.length - 1] ?? 0;
-    this.lookup = new Uint8Array(last <= LOOKUP_LIMIT ? Math.floor(last) + 1 : 0);
-    for (let v = 0; v < this.lookup.length; v++) this.lookup[v] = this.scan(v);
+    this.limit = last > 0 && Number.isFinite(last) ? last : 0;
+    this.scale = this.limit > 0 ? GRID_CELLS / this.limit : 0;
+    this.grid = new Uint8Array(this.limit > 0 ? GRID_CELLS + 1 : 0);
+    for (let c = 0; c < this.grid.length; c++) this.grid[c] = this.scan(c / this.scale);
   }
 
   /** Records one value. NaN is ignored (it would poison the sum for good). */
   observe(value: number): void {
-    const lookup = this.lookup;
     let i: number;
-    if (value >= 0 && value < lookup.length && (value | 0) === value) i = lookup[value]!;
-    else if (Number.isNaN(value)) return;
+    if (value >= 0 && value < this.limit) {
+      const bounds = this.scanBounds;
+      i = this.grid[(value * this.scale) | 0]!;
+      // value < limit = the last bound, so this stops at a bound without an index check.
+      while (value > bounds[i]!) i++;
+      while (i > 0 && value <= bounds[i - 1]!) i--;
+    } else if (Number.isNaN(value)) return;
     else i = this.scan(value);
     this.counts[i]!++;
     this.sum += value;
     this.count++;
+  }
+
+  /** The histogram as it stands: this object (see `IntegerCounts.current` for one that folds). */
+  current(): BucketCounts {
+    return this;
   }
 
   /** Zeroes every bucket, the sum and the count. */
@@ -68,7 +88,7 @@ export interface HistogramSeries {
   /** Label values of this series (constant labels included). */
   readonly labels: Readonly<Record<string, string>>;
   /** Its state. */
-  readonly counts: BucketCounts;
+  readonly counts: { current(): BucketCounts; reset(): void };
 }
 
 interface ExportedValue {
@@ -103,15 +123,16 @@ export function registerBucketHistogram(
     async get() {
       const values: ExportedValue[] = [];
       for (const s of series) {
-        const { bounds, counts } = s.counts;
+        const state = s.counts.current();
+        const { bounds, counts } = state;
         let cumulative = 0;
         for (let i = 0; i < bounds.length; i++) {
           cumulative += counts[i]!;
           values.push({ labels: { ...s.labels, le: bounds[i]! }, value: cumulative, metricName: bucketName });
         }
-        values.push({ labels: { ...s.labels, le: '+Inf' }, value: s.counts.count, metricName: bucketName });
-        values.push({ labels: { ...s.labels }, value: s.counts.sum, metricName: sumName });
-        values.push({ labels: { ...s.labels }, value: s.counts.count, metricName: countName });
+        values.push({ labels: { ...s.labels, le: '+Inf' }, value: state.count, metricName: bucketName });
+        values.push({ labels: { ...s.labels }, value: state.sum, metricName: sumName });
+        values.push({ labels: { ...s.labels }, value: state.count, metricName: countName });
       }
       return { name, help, type: 'histogram', aggregator: 'sum', values };
     },
