@@ -1,16 +1,18 @@
 /**
  * Cost of instrumentation: the same work with a MetricsCollector attached and detached, side by
- * side in one run. Both variants are built once and warmed up, then timed in short chunks that
- * alternate (in alternating order); the overhead is the median of the paired ratios, so a
- * change in the machine's load between chunks hits both sides of a pair alike, and the spread
- * (quartiles of the paired ratios) is printed next to it. Channel work is timed in CPU time of
- * this process (`process.cpuUsage`), which other processes on a busy machine disturb far less
- * than wall time. The noise floor is the same comparison with nothing attached on either side.
+ * side in one run. Both variants are built once and warmed up, then run in small steps (some
+ * 70 µs of work) that alternate, in alternating order, thousands of times. A GC pause, a
+ * preemption or a load change lands in one step of one side, and the median step of each side
+ * drops it; the overhead is the ratio of the two medians, with the quartiles of the same ratio
+ * per round as its spread. (Process CPU time over 5 ms chunks, tried first, counts the GC and
+ * compiler threads too and scattered by +-15%; single long-lived instances per side carried a
+ * bias of up to 6% between two detached pairs, hence several instances per side, created
+ * interleaved.) The noise floor is the same comparison with nothing attached on either side.
  *
  * Next to the measured A/B stands an accounting estimate that does not depend on the machine's
  * load: the observer calls each packet (or tick) causes, counted, times each call's cost measured
- * alone, over the detached cost per packet (or tick). On a noisy machine the A/B wobbles by a few
- * percent; the estimate says what it should converge to.
+ * alone, over the detached cost per packet (or tick). It is a lower bound: alone, a call finds
+ * its data in the cache, which a busy channel's buffers evict.
  */
 import { Histogram, Registry } from 'prom-client';
 import { ManualClock } from '../src/core/index.js';

@@ -17,7 +17,7 @@ function reference(bounds: readonly number[], value: number): number {
 function bucketOf(bounds: readonly number[], value: number): number {
   const h = new BucketCounts(bounds);
   h.observe(value);
-  return h.counts.findIndex((c) => c === 1);
+  return h.counts.indexOf(1);
 }
 
 /** The doubles just below and just above `v`. */
