@@ -223,16 +223,28 @@ interface Server {
   tick: number;
 }
 
-function makeServer(observer: ChannelObserver | undefined, tickObserver: TickObserver | undefined): Server {
-  const clock = new ManualClock();
-  const peers = Array.from({ length: 32 }, () => {
-    const toServer: Uint8Array[] = [];
-    const toClient: Uint8Array[] = [];
-    const server = new ReliableUdpChannel({ clock, observer, send: (p) => toClient.push(p) });
-    const client = new ReliableUdpChannel({ clock, send: (p) => toServer.push(p) });
-    return { server, client, toServer, toClient };
-  });
-  return { clock, peers, tickObserver, tick: 0 };
+/**
+ * One server per `[channel observer, tick observer]` side; their 32 channel pairs each are
+ * created alternately (as the pairs of {@link makeSides}, so no side gets the older memory).
+ */
+function makeServers(...sides: [ChannelObserver | undefined, TickObserver | undefined][]): Server[] {
+  const servers: Server[] = sides.map(([, tickObserver]) => ({
+    clock: new ManualClock(),
+    peers: [],
+    tickObserver,
+    tick: 0,
+  }));
+  for (let i = 0; i < 32; i++) {
+    servers.forEach((s, k) => {
+      const observer = sides[k]![0];
+      const toServer: Uint8Array[] = [];
+      const toClient: Uint8Array[] = [];
+      const server = new ReliableUdpChannel({ clock: s.clock, observer, send: (p) => toClient.push(p) });
+      const client = new ReliableUdpChannel({ clock: s.clock, send: (p) => toServer.push(p) });
+      s.peers.push({ server, client, toServer, toClient });
+    });
+  }
+  return servers;
 }
 
 /**
@@ -372,11 +384,18 @@ function account(
 export async function run(): Promise<void> {
   const collector = new MetricsCollector({ labels: { server_id: 'bench' } });
   const tp = compare(...makeSides(undefined, collector.channelObserver));
-  const detachedServer = makeServer(undefined, undefined);
-  const attachedServer = makeServer(collector.channelObserver, collector.tickObserver);
+  const [detachedServer, attachedServer] = makeServers(
+    [undefined, undefined],
+    [collector.channelObserver, collector.tickObserver],
+  );
   const tick = compare(
-    () => runServer(detachedServer),
-    () => runServer(attachedServer),
+    () => runServer(detachedServer!),
+    () => runServer(attachedServer!),
+  );
+  const [oneServer, otherServer] = makeServers([undefined, undefined], [undefined, undefined]);
+  const tickFloor = compare(
+    () => runServer(oneServer!),
+    () => runServer(otherServer!),
   );
   // The same comparison with nothing attached on either side: the noise floor of this machine.
   const floor = compare(...makeSides(undefined, undefined));
@@ -395,8 +414,8 @@ export async function run(): Promise<void> {
   const [pairPackets] = runPair(makePair(countingPair), 2000);
   const pairCost = account(countingPair.calls, pairPackets, cost);
   const countingServer = countingObserver();
-  const server = makeServer(countingServer, countingServer);
-  runServer(server, 200);
+  const [server] = makeServers([countingServer, countingServer]);
+  runServer(server!, 200);
   const serverCost = account(countingServer.calls, 200, cost);
 
   const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
@@ -417,6 +436,14 @@ export async function run(): Promise<void> {
       overhead: pct(tick.overhead),
       'p25 .. p75': spread(tick),
       accounting: pct(serverCost.nsPerUnit / (tick.detached * 1e9)),
+    },
+    {
+      workload: 'noise floor: server tick, detached vs detached',
+      detached: tickFloor.detached * 1e6,
+      attached: tickFloor.attached * 1e6,
+      overhead: pct(tickFloor.overhead),
+      'p25 .. p75': spread(tickFloor),
+      accounting: '0.00%',
     },
     {
       workload: 'noise floor: channel pair, detached vs detached',
