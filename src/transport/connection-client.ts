@@ -216,6 +216,11 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
    * Starts the handshake (a fresh one after a disconnect). The returned promise settles as
    * `update()` processes the server's answers.
    *
+   * The promise resolves a microtask after the handshake completes. Over `UdpTransport` each
+   * datagram is its own event-loop turn, so listeners attached after `await connect()` see every
+   * message; when a transport delivers a batch synchronously (a `MemoryNetwork` pump), attach
+   * them in the client's synchronous `connect` event instead, which fires before any message.
+   *
    * @returns the connection once the server accepts.
    * @throws (rejects) {@link ConnectFailedError} when denied or timed out; `InvalidStateError` when
    *   already connecting or connected.
