@@ -147,6 +147,13 @@ const toRecord = (r: MatchRow): MatchRecord => ({
 const UTC_NOW = "(now() AT TIME ZONE 'UTC')";
 
 /**
+ * A sequence's current value as text, for change tokens. A fresh sequence reads `last_value` 1
+ * before and after its first `nextval` (only `is_called` flips), so that one counts as 0.
+ */
+const sequenceToken = (name: string) =>
+  `(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${name})::text`;
+
+/**
  * The match queue on PostgreSQL (or PGlite, through the same {@link SqlClient}). Call
  * {@link migrate} once before use.
  *
@@ -323,7 +330,7 @@ export class MatchQueue {
    * (anywhere): servers re-check their waiting requests only when it moved.
    */
   async events(): Promise<string> {
-    const { rows } = await this.sql.query<{ v: string }>('SELECT last_value::text AS v FROM match_events');
+    const { rows } = await this.sql.query<{ v: string }>(`SELECT ${sequenceToken('match_events')} AS v`);
     return rows[0]!.v;
   }
 
@@ -334,8 +341,7 @@ export class MatchQueue {
    */
   async changes(): Promise<string> {
     const { rows } = await this.sql.query<{ v: string }>(
-      `SELECT (SELECT last_value FROM queue_changes)::text || ':' ||
-              (SELECT last_value FROM match_events)::text AS v`,
+      `SELECT ${sequenceToken('queue_changes')} || ':' || ${sequenceToken('match_events')} AS v`,
     );
     return rows[0]!.v;
   }
