@@ -61,6 +61,8 @@ export interface RoundOutcome {
    * matcher's last round found no pair (then `queueSize` is that round's).
    */
   readonly skipped: boolean;
+  /** Another server's round was running (so this one was skipped and may be retried soon). */
+  readonly busy: boolean;
   /** Players in the queue when the round read it. */
   readonly queueSize: number;
   /** Matches committed. */
@@ -157,7 +159,7 @@ export class MatchMaker {
     }
     const idle = this.idle;
     if (idle !== undefined && idle.token === token && this.clock.now() < idle.until) {
-      return { skipped: true, queueSize: idle.queueSize, matches: [] };
+      return { skipped: true, busy: false, queueSize: idle.queueSize, matches: [] };
     }
     this.idle = undefined;
     const startedAt = this.clock.now();
@@ -196,7 +198,12 @@ export class MatchMaker {
         const until = startedAt + Math.min(this.recheckMs, nextWidening);
         this.idle = { token, until, queueSize: result.queueSize };
       }
-      return { skipped: result.skipped, queueSize: result.queueSize, matches: result.matches };
+      return {
+        skipped: result.skipped,
+        busy: result.skipped,
+        queueSize: result.queueSize,
+        matches: result.matches,
+      };
     } catch (err) {
       // The COMMIT may have applied: whether each match exists is only settled by cleanUp.
       for (const placement of placed) this.orphans.set(placement.matchId, placement);

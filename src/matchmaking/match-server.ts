@@ -42,7 +42,11 @@ export interface MatchServerOptions {
   readonly maxRatingDiff?: number;
   /** Widening of the allowed difference with waiting time (default none). */
   readonly widening?: readonly WideningStep[];
-  /** Milliseconds between matching rounds (default 100). */
+  /**
+   * The longest wait in milliseconds between matching rounds (default 100). A request that queued
+   * a player starts a round at once, and a round that found another server's round running is
+   * retried after 10 ms (so this server learns of that round's matches right after it commits).
+   */
   readonly tickIntervalMs?: number;
   /** How long `POST /match/request` waits for a match before answering 202 (default 25 000 ms). */
   readonly maxWaitMs?: number;
@@ -102,11 +106,15 @@ const positiveInt = (name: string, value: number) => {
   return value;
 };
 
+/** Delay before retrying a round that found another server's round running. */
+const BUSY_RETRY_MS = 10;
+
 const REQUEST_PATH = /^\/match\/request\/([^/]+)$/;
 
 /**
  * The match server: an HTTP API over a {@link MatchQueue}, a {@link RoomManager} and a
- * {@link GameServerAllocator}, plus a matching loop (every `tickIntervalMs`). Several servers may
+ * {@link GameServerAllocator}, plus a matching loop (at once after a request queued a player,
+ * otherwise every `tickIntervalMs`). Several servers may
  * share one PostgreSQL and one Redis.
  *
  * Routes:
@@ -142,6 +150,10 @@ export class MatchServer {
   private running = false;
   private closed = false;
   private currentTick: Promise<void> | undefined;
+  /** A round should start at once: players were queued here since the current round began. */
+  private again = false;
+  /** The last round found another server's round running. */
+  private busy = false;
   private lastRoundError: MatchError | undefined;
   private seenEvents = '';
   private readonly unchecked = new Set<string>();
@@ -241,12 +253,15 @@ export class MatchServer {
   }
 
   /**
-   * One matching round plus the look-up for waiting requests. The loop calls it every
-   * `tickIntervalMs`; exposed so tests and embedders can drive rounds themselves.
+   * One matching round plus the look-up for waiting requests. The loop calls it (see
+   * {@link MatchServerOptions.tickIntervalMs}); exposed so tests and embedders can drive rounds
+   * themselves.
    */
   async tick(): Promise<void> {
+    this.busy = false;
     try {
       const outcome = await this.maker.runRound();
+      this.busy = outcome.busy;
       this.lastRoundError = undefined;
       for (const match of outcome.matches) {
         this.resolveMatched(match.player1Id, match);
@@ -292,15 +307,31 @@ export class MatchServer {
 
   private schedule(): void {
     if (!this.running) return;
-    // Rounds start every tickIntervalMs (a slow round delays the next one, never overlaps it).
-    const delay = Math.max(0, this.tickIntervalMs - (this.clock.now() - this.lastTickAt));
+    // Rounds start every tickIntervalMs at the latest (a slow round delays the next one, never
+    // overlaps it); at once when players were queued here meanwhile; soon when another server's
+    // round was running (its matches are then looked up right after it commits).
+    const delay = this.again
+      ? 0
+      : this.busy
+        ? Math.min(BUSY_RETRY_MS, this.tickIntervalMs)
+        : Math.max(0, this.tickIntervalMs - (this.clock.now() - this.lastTickAt));
     this.loopTimer = this.timers.setTimeout(() => {
+      this.again = false;
       this.lastTickAt = this.clock.now();
       this.currentTick = this.tick().finally(() => {
         this.currentTick = undefined;
         this.schedule();
       });
     }, delay);
+  }
+
+  /** Players were queued on this server: match them now instead of at the next tick. */
+  private kick(): void {
+    if (!this.running || this.again) return;
+    this.again = true;
+    if (this.currentTick !== undefined) return; // the running round's end schedules the next
+    this.timers.clearTimeout(this.loopTimer);
+    this.schedule();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -354,6 +385,7 @@ export class MatchServer {
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
     if (result.state === 'matched') return sendJson(res, 200, matchBody(result.match, request.playerId));
+    if (result.added) this.kick();
     this.wait(request.playerId, res);
   }
 

@@ -10,7 +10,8 @@ import {
   type SqlClient,
   StaticGameServerAllocator,
 } from '../../src/matchmaking/index.js';
-import { createPgliteDatabase, type TestDatabase } from './support/databases.js';
+import { hasPostgres } from '../support/services.js';
+import { createPgliteDatabase, createPostgresDatabase, type TestDatabase } from './support/databases.js';
 
 /** Timers fired by hand. */
 function manualTimers() {
@@ -207,10 +208,10 @@ describe('MatchMaker skipping unchanged queues', () => {
     const { clock, queue, maker } = setUp();
     await queue.enqueue({ playerId: 'a', rating: 1000 });
     await queue.enqueue({ playerId: 'b', rating: 1500 });
-    expect(await maker.runRound()).toEqual({ skipped: false, queueSize: 2, matches: [] });
+    expect(await maker.runRound()).toEqual({ skipped: false, busy: false, queueSize: 2, matches: [] });
     expect(rounds).toBe(1);
     clock.advance(999);
-    expect(await maker.runRound()).toEqual({ skipped: true, queueSize: 2, matches: [] });
+    expect(await maker.runRound()).toEqual({ skipped: true, busy: false, queueSize: 2, matches: [] });
     expect(rounds).toBe(1);
     // An enqueue (here through another MatchQueue, as another server would) changes the queue.
     await new MatchQueue(db.client).enqueue({ playerId: 'c', rating: 1520 });
@@ -226,10 +227,10 @@ describe('MatchMaker skipping unchanged queues', () => {
     expect((await maker.runRound()).skipped).toBe(true);
     // recheckMs after the last real round, it reads the queue again.
     clock.advance(1000);
-    expect(await maker.runRound()).toEqual({ skipped: false, queueSize: 1, matches: [] });
+    expect(await maker.runRound()).toEqual({ skipped: false, busy: false, queueSize: 1, matches: [] });
     expect(rounds).toBe(4);
     await queue.cancel('a');
-    expect(await maker.runRound()).toEqual({ skipped: false, queueSize: 0, matches: [] });
+    expect(await maker.runRound()).toEqual({ skipped: false, busy: false, queueSize: 0, matches: [] });
     expect(rounds).toBe(5);
   });
 
@@ -248,5 +249,36 @@ describe('MatchMaker skipping unchanged queues', () => {
     clock.advance(100);
     expect((await maker.runRound()).matches).toHaveLength(1);
     expect(rounds).toBe(2);
+  });
+});
+
+describe.skipIf(!hasPostgres)('MatchMaker beside another server', () => {
+  it("reports busy (skipped) while another server's round holds the round lock", async () => {
+    const db = await createPostgresDatabase('mmbusy', 3);
+    try {
+      const queue = new MatchQueue(db.client);
+      const maker = new MatchMaker({
+        queue,
+        rooms: new MemoryRoomManager(),
+        allocator: new StaticGameServerAllocator(['g:1']),
+      });
+      await queue.enqueue({ playerId: 'a', rating: 1500 });
+      await queue.enqueue({ playerId: 'b', rating: 1500 });
+      const held = gate<void>();
+      const release = gate<void>();
+      const other = db.client.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(7400413)');
+        held.open();
+        await release.wait();
+      });
+      await held.wait();
+      expect(await maker.runRound()).toEqual({ skipped: true, busy: true, queueSize: 0, matches: [] });
+      release.open();
+      await other;
+      const outcome = await maker.runRound();
+      expect([outcome.skipped, outcome.busy, outcome.matches.length]).toEqual([false, false, 1]);
+    } finally {
+      await db.close();
+    }
   });
 });

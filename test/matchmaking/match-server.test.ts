@@ -512,6 +512,56 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     expect(scheduled).toEqual([]);
   });
 
+  it.skipIf(skip)('starts a round at once when a request queued a player, not at the next tick', async () => {
+    const clock = new ManualClock(1000);
+    const scheduled: { cb: () => void; ms: number }[] = [];
+    let notify = () => {};
+    const timers: Timers = {
+      setTimeout(cb, ms) {
+        const timer = { cb, ms };
+        // Only the loop's timers (<= tickIntervalMs) are recorded; waits and deadlines never fire.
+        if (ms <= 100) {
+          scheduled.push(timer);
+          notify();
+        }
+        return timer;
+      },
+      clearTimeout(handle) {
+        const i = scheduled.indexOf(handle as (typeof scheduled)[number]);
+        if (i >= 0) scheduled.splice(i, 1);
+      },
+    };
+    const next = () =>
+      new Promise<void>((resolve) => {
+        notify = resolve;
+      });
+    const fire = async () => {
+      const rescheduled = next();
+      scheduled.shift()!.cb();
+      await rescheduled;
+    };
+    const { server, base } = await start({ timers, clock, tickIntervalMs: 100, maxWaitMs: 9_999 });
+    await fire();
+    expect(scheduled.map((t) => t.ms)).toEqual([100]);
+    let kicked = next();
+    const a = requestMatch(base, { player_id: 'a', rating: 1500 });
+    await kicked;
+    // The 100 ms timer was replaced by an immediate round.
+    expect(scheduled.map((t) => t.ms)).toEqual([0]);
+    await fire();
+    expect(scheduled.map((t) => t.ms)).toEqual([100]);
+    // A repeated request adds nobody: no extra round.
+    expect((await call(base, 'GET', '/match/request/a')).status).toBe(200);
+    kicked = next();
+    const b = requestMatch(base, { player_id: 'b', rating: 1520 });
+    await kicked;
+    expect(scheduled.map((t) => t.ms)).toEqual([0]);
+    await fire();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect([ra.status, ra.body.opponent_id, rb.status, rb.body.opponent_id]).toEqual([200, 'b', 200, 'a']);
+    expect(server.waiting).toBe(0);
+  });
+
   it.skipIf(skip)('reports through the observer and answers /healthz', async () => {
     const counts = { requests: 0, created: 0, waits: [] as number[], sizes: [] as number[] };
     const observer: MatchObserver = {
