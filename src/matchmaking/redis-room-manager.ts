@@ -14,13 +14,30 @@ import {
 const keys = (roomId: string) =>
   [`room:${roomId}:players`, `room:${roomId}:match_id`, `room:${roomId}:status`] as const;
 
-// KEYS: players, match_id, status. ARGV: match id, then the player ids.
-const CREATE_ROOM = `
-redis.call('DEL', KEYS[1])
-if #ARGV > 1 then redis.call('SADD', KEYS[1], unpack(ARGV, 2)) end
-redis.call('SET', KEYS[2], ARGV[1])
-redis.call('SET', KEYS[3], 'waiting')
-return 1`;
+// Creates one or more rooms. KEYS: players, match_id, status of each room in turn. ARGV, per
+// room in the same order: match id, number of players, the player ids.
+const CREATE_ROOMS = `
+local a = 1
+for k = 1, #KEYS, 3 do
+  local n = tonumber(ARGV[a + 1])
+  redis.call('DEL', KEYS[k])
+  if n > 0 then redis.call('SADD', KEYS[k], unpack(ARGV, a + 2, a + 1 + n)) end
+  redis.call('SET', KEYS[k + 1], ARGV[a])
+  redis.call('SET', KEYS[k + 2], 'waiting')
+  a = a + 2 + n
+end
+return #KEYS / 3`;
+
+/** The most rooms created by one script call (bounds the call's argument list). */
+const CREATE_BATCH = 500;
+
+/** A room creation waiting for the next script call. */
+interface PendingRoom {
+  readonly roomId: string;
+  readonly args: readonly string[];
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
 
 // KEYS: players, match_id, status. ARGV: player id, capacity.
 const ADD_PLAYER = `
@@ -39,7 +56,7 @@ return 1`;
 
 /** The scripts, as commands ioredis defines on the client (it runs them by EVALSHA, EVAL once). */
 interface RoomCommands {
-  netcodeCreateRoom(players: string, match: string, status: string, ...args: string[]): Promise<number>;
+  netcodeCreateRooms(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
   netcodeAddPlayer(
     players: string,
     match: string,
@@ -56,7 +73,7 @@ interface RoomCommands {
  * `room:<room_id>:players` (SET of player ids), `room:<room_id>:match_id` (STRING) and
  * `room:<room_id>:status` (STRING `waiting` | `playing` | `finished`). Creation, adding a player and
  * changing the status are Lua scripts (defined on the client with `defineCommand` as
- * `netcodeCreateRoom`, `netcodeAddPlayer` and `netcodeSetStatus`) and closing is one `DEL` of the three keys, so every
+ * `netcodeCreateRooms`, `netcodeAddPlayer` and `netcodeSetStatus`) and closing is one `DEL` of the three keys, so every
  * operation is atomic. The three keys of a room hash to different slots, so use a single Redis (or
  * Sentinel), not Cluster.
  *
@@ -67,6 +84,7 @@ export class RedisRoomManager implements RoomManager {
   private readonly redis: Redis & RoomCommands;
   private readonly ids: IdGenerator;
   private readonly capacity: number;
+  private creating: PendingRoom[] = [];
 
   /**
    * @param redis - a ready ioredis client (select the database on it).
@@ -74,7 +92,7 @@ export class RedisRoomManager implements RoomManager {
    */
   constructor(redis: Redis, options: RoomManagerOptions = {}) {
     ({ ids: this.ids, capacity: this.capacity } = roomOptions(options));
-    redis.defineCommand('netcodeCreateRoom', { numberOfKeys: 3, lua: CREATE_ROOM });
+    redis.defineCommand('netcodeCreateRooms', { lua: CREATE_ROOMS });
     redis.defineCommand('netcodeAddPlayer', { numberOfKeys: 3, lua: ADD_PLAYER });
     redis.defineCommand('netcodeSetStatus', { numberOfKeys: 1, lua: SET_STATUS });
     this.redis = redis as Redis & RoomCommands;
@@ -84,8 +102,38 @@ export class RedisRoomManager implements RoomManager {
   async createRoom(matchId: string, playerIds: readonly string[] = []): Promise<string> {
     checkRoomPlayers(playerIds, this.capacity);
     const roomId = this.ids();
-    await this.redis.netcodeCreateRoom(...keys(roomId), matchId, ...playerIds);
+    await new Promise<void>((resolve, reject) => {
+      if (this.creating.length === 0) queueMicrotask(() => this.flushCreates());
+      this.creating.push({
+        roomId,
+        args: [matchId, String(playerIds.length), ...playerIds],
+        resolve,
+        reject,
+      });
+    });
     return roomId;
+  }
+
+  /**
+   * Sends the rooms asked for in this turn of the event loop (a matching round's rooms) in one
+   * script call per {@link CREATE_BATCH} rooms, instead of one round trip each. Each room is
+   * still created atomically; a failed call fails each of its rooms.
+   */
+  private flushCreates(): void {
+    const pending = this.creating;
+    this.creating = [];
+    for (let i = 0; i < pending.length; i += CREATE_BATCH) {
+      const batch = pending.slice(i, i + CREATE_BATCH);
+      const roomKeys = batch.flatMap((p) => keys(p.roomId));
+      this.redis.netcodeCreateRooms(roomKeys.length, ...roomKeys, ...batch.flatMap((p) => p.args)).then(
+        () => {
+          for (const p of batch) p.resolve();
+        },
+        (err: unknown) => {
+          for (const p of batch) p.reject(err);
+        },
+      );
+    }
   }
 
   /** {@inheritDoc RoomManager.addPlayerToRoom} */

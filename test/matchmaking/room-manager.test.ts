@@ -45,6 +45,25 @@ describe.each(backends)('RoomManager on $name', ({ skip, create }) => {
     });
   });
 
+  it.skipIf(skip)('creates a round of 1,201 rooms at once, with 0, 1 or 2 players each', async () => {
+    // Redis sends rooms asked for together in script calls of up to 500: 500 + 500 + 201 here.
+    const players = (i: number) => [`a${i}`, `b${i}`].slice(0, i % 3);
+    const ids = await Promise.all(
+      Array.from({ length: 1201 }, (_, i) => rooms.createRoom(`mb${i}`, players(i))),
+    );
+    expect(new Set(ids).size).toBe(1201);
+    for (const i of [0, 1, 2, 499, 500, 501, 999, 1000, 1200]) {
+      expect(await rooms.getRoom(ids[i]!)).toEqual({
+        roomId: ids[i],
+        matchId: `mb${i}`,
+        status: 'waiting',
+        players: players(i),
+      });
+    }
+    await Promise.all(ids.map((id) => rooms.closeRoom(id)));
+    expect(await rooms.getRoom(ids[1200]!)).toBeUndefined();
+  });
+
   it.skipIf(skip)('adds players up to the capacity, idempotently', async () => {
     const roomId = await rooms.createRoom('m1');
     expect(await rooms.addPlayerToRoom(roomId, 'a')).toBe(true);
