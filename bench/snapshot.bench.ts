@@ -10,7 +10,7 @@ import { schema as colyseusSchema, Decoder, Encoder } from '@colyseus/schema';
 import protobuf from 'protobufjs';
 import { createSeededRandom, type RandomSource } from '../src/core/index.js';
 import { BitReader } from '../src/snapshot/bit-reader.js';
-import { readDeltaHeader } from '../src/snapshot/delta-header.js';
+import { readBaselineTick, readDeltaHeader } from '../src/snapshot/delta-header.js';
 import { pong as generated } from '../src/snapshot/generated/snapshot.js';
 import {
   boolField,
@@ -445,12 +445,18 @@ function deltaBreakdown(packets: Uint8Array[], hz: number): Record<string, strin
   let envelope = 0;
   let headerBits = 0;
   let rest = 0;
+  const delivered = new Map<number, number>(); // tick -> distance of its packet (0: full)
   packets.forEach((p, i) => {
     const m = generated.netcode.snapshot.SnapshotPacket.decode(p);
-    if (m.delta.length === 0) return;
-    const r = new BitReader(m.delta);
-    readDeltaHeader(r, i); // tick i + 1 follows i
-    const bits = m.delta.length * 8 - r.remaining;
+    if (m.delta.length === 0) {
+      delivered.set(i + 1, 0);
+      return;
+    }
+    const r = new BitReader(m.delta, true);
+    const baselineTick = readBaselineTick(r, i); // tick i + 1 follows i
+    const header = readDeltaHeader(r, baselineTick, delivered.get(baselineTick));
+    delivered.set(i + 1, header!.distance);
+    const bits = Math.min(m.delta.length * 8, m.delta.length * 8 - r.remaining);
     n++;
     total += p.length;
     envelope += p.length - m.delta.length;

@@ -54,6 +54,16 @@ export class BitWriter {
     return this.buf.slice(0, (this.bitPos + 7) >>> 3);
   }
 
+  /**
+   * @returns a copy of the bytes written without its trailing zero bytes (at least one byte), for
+   * a reader that reads past the end as zeros.
+   */
+  finishTrimmed(): Uint8Array {
+    let end = (this.bitPos + 7) >>> 3;
+    while (end > 1 && this.buf[end - 1] === 0) end--;
+    return this.buf.slice(0, Math.max(end, 1));
+  }
+
   private grow(minBits: number): void {
     let size = this.buf.length * 2;
     while (size * 8 < minBits) size *= 2;

@@ -128,14 +128,36 @@ function writeFields(
   }
 }
 
+/** Bits {@link writeFields} takes. */
+function fieldsCost(fields: readonly CompiledField[], base: Uint32Array, q: Uint32Array): number {
+  let bits = fields.length;
+  for (let i = 0; i < fields.length; i++)
+    if (q[i] !== base[i]) bits += valueCost(fields[i]!, base[i]!, q[i]!);
+  return bits;
+}
+
+/** Bits {@link writeValue} takes. */
+function valueCost(f: CompiledField, base: number, q: number): number {
+  if (f.spec.kind === 'bool') return 0;
+  if (f.deltaBits === 0) return f.bits;
+  const zz = zigzag(q - base);
+  if (zz < 2 ** TINY_BITS) return 1 + TINY_BITS;
+  if (zz < 2 ** f.deltaBits) return 2 + f.deltaBits;
+  if (f.mediumBits > 0) return zz < 2 ** f.mediumBits ? 3 + f.mediumBits : 3 + f.bits;
+  return 2 + f.bits;
+}
+
+/** Reads a mask and values; `undefined` when the mask is all zeros. */
 function readFields(
   r: BitReader,
   fields: readonly CompiledField[],
   base: Uint32Array | undefined,
-): Uint32Array {
-  if (fields.length === 0) return NO_FIELDS;
+): Uint32Array | undefined {
+  if (fields.length === 0) return undefined;
   const q = new Uint32Array(fields.length);
-  for (let i = 0; i < fields.length; i++) q[i] = r.read(1); // the changed-field mask, replaced below
+  let any = 0;
+  for (let i = 0; i < fields.length; i++) any |= q[i] = r.read(1); // the changed-field mask, replaced below
+  if (any === 0) return undefined;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
     const b = base ? base[i]! : f.defaultQ;
@@ -150,11 +172,56 @@ function sameValues(a: Uint32Array, b: Uint32Array): boolean {
   return true;
 }
 
+/** Elias gamma code of `m >= 1`: as many zeros as `m` has bits after its leading 1, then `m`. */
+function writeGamma(w: BitWriter, m: number): void {
+  const n = 31 - Math.clz32(m);
+  w.write(0, n);
+  w.write(m, n + 1);
+}
+
+function readGamma(r: BitReader): number {
+  let n = 0;
+  while (r.read(1) === 0)
+    if (++n > 30) throw new SnapshotMalformedError('skip count code longer than 31 bits');
+  return 2 ** n + r.read(n);
+}
+
+/** Unchanged baseline entities before the next listed one: `1`, `01`, `001` (0..2), `000` gamma(k - 2). */
+function writeSkip(w: BitWriter, k: number): void {
+  if (k <= 2) {
+    w.write(1, k + 1);
+  } else {
+    w.write(0, 3);
+    writeGamma(w, k - 2);
+  }
+}
+
+function readSkip(r: BitReader): number {
+  if (r.read(1) === 1) return 0;
+  if (r.read(1) === 1) return 1;
+  if (r.read(1) === 1) return 2;
+  return 2 + readGamma(r);
+}
+
+/** One created entity: `1`, id (gap from the previous creation), type, mask and values. */
+function writeCreation(w: BitWriter, schema: AnySchema, t: EntityRecord, prevId: number): void {
+  w.write(1, 1);
+  writeId(w, schema, t.id, prevId);
+  w.write(t.type, schema.typeBits);
+  writeFields(w, schema.types[t.type]!.fields, undefined, t.q);
+}
+
 /**
- * Writes the changes from `base` to `target` (both sorted by id).
- * @param terminated - end the list with a `0` bit (full snapshots, whose payload is then never
- * empty, so a packet cut before it is detected); otherwise the list ends with the bytes (deltas).
- * @returns the number of entities written (created, updated or removed).
+ * Writes the changes from `base` to `target` (both sorted by id): a walk over `base` that lists
+ * the entities that changed (mask and values) or went away (an all-zero mask), then the created
+ * ones. A listed entity with an alternative prediction starts with a bit: `1` codes it against
+ * the alternative (where an all-zero mask means "exactly the alternative"), `0` against `base`.
+ * @param terminated - end the creations with a `0` bit and write every bit (full snapshots,
+ * whose payload is then never empty, so a packet cut before it is detected); otherwise the
+ * walk and the creations end where only zero bits are left, so the caller may drop trailing zero
+ * bytes ({@link BitWriter.finishTrimmed}) and the reader reads zeros past the end (deltas).
+ * @param alternatives - by index of `base`, alternative predictions (see prediction.ts).
+ * @returns the number of entities written (updated, removed or created).
  */
 export function encodeDelta(
   w: BitWriter,
@@ -162,44 +229,47 @@ export function encodeDelta(
   base: readonly EntityRecord[],
   target: readonly EntityRecord[],
   terminated: boolean,
+  alternatives?: readonly (EntityRecord | undefined)[],
 ): number {
-  let i = 0;
+  const created: EntityRecord[] = [];
   let j = 0;
-  let prevId = -1;
+  let skipped = 0;
   let written = 0;
-  while (i < base.length || j < target.length) {
-    const b = base[i];
-    const t = target[j];
-    if (t === undefined || (b !== undefined && b.id < t.id)) {
-      w.write(1, 1);
-      writeId(w, schema, b!.id, prevId);
-      w.write(0b11, 2); // remove
-      prevId = b!.id;
-      i++;
-      written++;
-      continue;
-    }
-    const fields = schema.types[t.type]!.fields;
-    if (b === undefined || b.id > t.id || b.type !== t.type) {
-      w.write(1, 1);
-      writeId(w, schema, t.id, prevId);
-      w.write(0b10, 2); // create (or replace with another type)
-      w.write(t.type, schema.typeBits);
-      writeFields(w, fields, undefined, t.q);
-      if (b !== undefined && b.id === t.id) i++;
-    } else {
-      i++;
-      if (b === t || sameValues(b.q, t.q)) {
-        j++;
+  for (let i = 0; i < base.length; i++) {
+    const b = base[i]!;
+    while (j < target.length && target[j]!.id < b.id) created.push(target[j++]!);
+    const t = j < target.length && target[j]!.id === b.id ? target[j++] : undefined;
+    const fields = schema.types[b.type]!.fields;
+    const a = alternatives?.[i];
+    if (t !== undefined && t.type === b.type) {
+      if (t === b || sameValues(b.q, t.q)) {
+        skipped++;
         continue;
       }
-      w.write(1, 1);
-      writeId(w, schema, t.id, prevId);
-      w.write(0, 1); // update
-      writeFields(w, fields, b.q, t.q);
+      writeSkip(w, skipped);
+      if (a !== undefined && fieldsCost(fields, a.q, t.q) < fieldsCost(fields, b.q, t.q)) {
+        w.write(1, 1);
+        writeFields(w, fields, a.q, t.q);
+      } else {
+        if (a !== undefined) w.write(0, 1);
+        writeFields(w, fields, b.q, t.q);
+      }
+    } else {
+      writeSkip(w, skipped);
+      if (a !== undefined) w.write(0, 1);
+      w.write(0, fields.length); // removed (or replaced: created below)
+      if (t !== undefined) created.push(t);
     }
+    skipped = 0;
+    written++;
+  }
+  while (j < target.length) created.push(target[j++]!);
+  // Without creations, the unchanged rest of the walk costs nothing: the bits just end.
+  if (created.length > 0 && skipped > 0) writeSkip(w, skipped);
+  let prevId = -1;
+  for (const t of created) {
+    writeCreation(w, schema, t, prevId);
     prevId = t.id;
-    j++;
     written++;
   }
   if (terminated) w.write(0, 1);
@@ -208,6 +278,8 @@ export function encodeDelta(
 
 /**
  * Applies a payload to `base`, returning the new sorted entity list (unchanged records shared).
+ * @param terminated - as given to {@link encodeDelta}; when false, `r` must read zeros past the end.
+ * @param alternatives - the alternative predictions given to {@link encodeDelta}.
  * @throws SnapshotTruncatedError or SnapshotMalformedError on bad input; callers catch them.
  */
 export function decodeDelta(
@@ -215,43 +287,63 @@ export function decodeDelta(
   schema: AnySchema,
   base: readonly EntityRecord[],
   terminated: boolean,
+  alternatives?: readonly (EntityRecord | undefined)[],
 ): EntityRecord[] {
-  const out: EntityRecord[] = [];
+  const kept: EntityRecord[] = [];
   let i = 0;
+  while (i < base.length) {
+    // Only zero bits left: every remaining entity is unchanged, and nothing is created.
+    if (!terminated && r.restIsZero()) {
+      while (i < base.length) kept.push(base[i++]!);
+      return kept;
+    }
+    const skip = readSkip(r);
+    if (i + skip > base.length)
+      throw new SnapshotMalformedError(`skip of ${skip} past the ${base.length - i} baseline entities left`);
+    for (let k = 0; k < skip; k++) kept.push(base[i++]!);
+    if (i === base.length) break;
+    const a = alternatives?.[i];
+    const b = base[i++]!;
+    const from = a !== undefined && r.read(1) === 1 ? a : b;
+    const q = readFields(r, schema.types[b.type]!.fields, from.q);
+    if (q === undefined) {
+      if (from === a) kept.push(a); // exactly the alternative prediction; otherwise removed
+      continue;
+    }
+    if (sameValues(b.q, q) || sameValues(from.q, q))
+      throw new SnapshotMalformedError(`update of entity ${b.id} changes nothing`);
+    kept.push({ id: b.id, type: b.type, q, view: undefined });
+  }
+  const out: EntityRecord[] = [];
+  let m = 0;
   let prevId = -1;
-  // Every entity starts with a 1. A terminated list ends with a 0; otherwise the list ends where
-  // only zero padding (fewer than 8 bits) is left.
-  while (terminated || r.remaining >= 8 || !r.restIsZero()) {
-    if (r.read(1) !== 1) {
-      if (terminated) break;
-      throw new SnapshotMalformedError('zero bit where an entity must start');
-    }
+  while (r.read(1) === 1) {
     const id = readId(r, schema, prevId);
-    while (i < base.length && base[i]!.id < id) out.push(base[i++]!);
-    const b = i < base.length && base[i]!.id === id ? base[i++] : undefined;
-    const op = r.read(1) === 0 ? 'update' : r.read(1) === 0 ? 'create' : 'remove';
-    if (op === 'update') {
-      if (b === undefined)
-        throw new SnapshotMalformedError(`update of entity ${id} absent from the baseline`);
-      const fields = schema.types[b.type]!.fields;
-      const q = readFields(r, fields, b.q);
-      if (sameValues(b.q, q)) throw new SnapshotMalformedError(`update of entity ${id} changes nothing`);
-      out.push({ id, type: b.type, q, view: undefined });
-    } else if (op === 'create') {
-      const type = r.read(schema.typeBits);
-      const compiled = schema.types[type];
-      if (compiled === undefined) throw new SnapshotMalformedError(`unknown entity type ${type}`);
-      out.push({ id, type, q: readFields(r, compiled.fields, undefined), view: undefined });
-    } else if (b === undefined) {
-      throw new SnapshotMalformedError(`removal of entity ${id} absent from the baseline`);
-    }
+    const type = r.read(schema.typeBits);
+    const compiled = schema.types[type];
+    if (compiled === undefined) throw new SnapshotMalformedError(`unknown entity type ${type}`);
+    const q = readFields(r, compiled.fields, undefined);
+    while (m < kept.length && kept[m]!.id < id) out.push(kept[m++]!);
+    if (m < kept.length && kept[m]!.id === id)
+      throw new SnapshotMalformedError(`creation of entity ${id}, which the baseline still holds`);
+    out.push({ id, type, q: q ?? defaults(compiled.fields), view: undefined });
     prevId = id;
   }
-  while (i < base.length) out.push(base[i++]!);
+  while (m < kept.length) out.push(kept[m++]!);
   if (terminated) {
     if (r.remaining >= 8)
       throw new SnapshotMalformedError(`${r.remaining >>> 3} trailing bytes after the payload`);
     if (!r.restIsZero()) throw new SnapshotMalformedError('non-zero padding bits');
+  } else if (!r.restIsZero()) {
+    throw new SnapshotMalformedError('non-zero bits after the end of the delta');
   }
   return out;
+}
+
+/** The quantized defaults of a new entity's fields. */
+function defaults(fields: readonly CompiledField[]): Uint32Array {
+  if (fields.length === 0) return NO_FIELDS;
+  const q = new Uint32Array(fields.length);
+  for (let i = 0; i < fields.length; i++) q[i] = fields[i]!.defaultQ;
+  return q;
 }

@@ -1,11 +1,13 @@
 /**
- * @internal The bit-packed header of a delta (wire version 2): the tick's low bits, the baseline
- * distance and the predictor's reference distance. Layout in docs/snapshots.md.
+ * @internal The bit-packed header of a delta (wire version 3): the baseline tick's low bits, the
+ * distance to the tick (usually "as before": the distance of the packet that delivered the
+ * baseline) and the predictor's reference distances. Layout in docs/snapshots.md.
  */
 import type { BitReader } from './bit-reader.js';
 import type { BitWriter } from './bit-writer.js';
+import { SnapshotMalformedError } from './errors.js';
 
-/** Low bits of the tick sent in a delta; the client restores the rest from its newest tick. */
+/** Low bits of the baseline tick sent in a delta; the client restores the rest from its newest tick. */
 export const TICK_BITS = 10;
 /** Largest baseline (or reference) distance a delta can name; older baselines get full snapshots. */
 export const MAX_DISTANCE = 72;
@@ -37,9 +39,26 @@ function readDistance(r: BitReader): number {
   return r.read(1) === 0 ? r.read(3) + 1 : r.read(6) + 9;
 }
 
-export function writeDeltaHeader(w: BitWriter, h: DeltaHeader): void {
-  w.write(h.tick % 2 ** TICK_BITS, TICK_BITS);
-  writeDistance(w, h.distance);
+/**
+ * Writes a delta header.
+ * @param baselineDistance - the distance of the delta that delivered the baseline to this client
+ * (0 when it came in a full snapshot or is not known for sure): the one-bit "as before" code
+ * stands for it.
+ */
+export function writeDeltaHeader(w: BitWriter, h: DeltaHeader, baselineDistance: number): void {
+  w.write((h.tick - h.distance) % 2 ** TICK_BITS, TICK_BITS);
+  const same = h.distance === baselineDistance;
+  if (same && h.refDistance === h.distance && h.nearDistance === 1) {
+    w.write(1, 1); // the usual case: as before, predicted along the baseline's own distance and 1
+    return;
+  }
+  w.write(0, 1);
+  if (same) {
+    w.write(1, 1);
+  } else {
+    w.write(0, 1);
+    writeDistance(w, h.distance);
+  }
   if (h.refDistance === h.distance) {
     w.write(1, 1);
   } else if (h.refDistance === 0) {
@@ -58,18 +77,38 @@ export function writeDeltaHeader(w: BitWriter, h: DeltaHeader): void {
 }
 
 /**
- * Reads a delta header. The tick is the one with the sent low bits in
- * `(newestTick + MAX_DISTANCE - 2^TICK_BITS, newestTick + MAX_DISTANCE]`: a delta is never more
- * than `MAX_DISTANCE` ahead of a baseline the client acknowledged, so never that far ahead of its
- * newest tick; a packet older than the window's back end would be misread (see the docs).
- * @returns the header; `tick` may be < 1 when the client is far behind (then it holds no baseline).
+ * Reads the baseline tick of a delta: the tick with the sent low bits in
+ * `(newestTick - 2^TICK_BITS, newestTick]` (a baseline is a tick the client acknowledged, so
+ * never newer than its newest; a packet whose baseline is older than the window would be misread,
+ * see the docs).
+ * @returns the baseline tick; < 1 when the client is far behind (then it holds no baseline).
  */
-export function readDeltaHeader(r: BitReader, newestTick: number): DeltaHeader {
+export function readBaselineTick(r: BitReader, newestTick: number): number {
   const low = r.read(TICK_BITS);
   const span = 2 ** TICK_BITS;
-  const high = newestTick + MAX_DISTANCE;
-  const tick = high - ((((high - low) % span) + span) % span);
-  const distance = readDistance(r);
+  return newestTick - ((((newestTick - low) % span) + span) % span);
+}
+
+/**
+ * Reads the rest of a delta header, after {@link readBaselineTick}.
+ * @param baselineDistance - the distance of the delta that delivered the baseline, 0 when it came
+ * in a full snapshot, undefined when the client does not know it; the "as before" code needs it.
+ * @returns the header, or undefined when it says "as before" and `baselineDistance` is undefined.
+ * @throws SnapshotMalformedError when it says "as before" of a baseline that came in a full snapshot.
+ */
+export function readDeltaHeader(
+  r: BitReader,
+  baselineTick: number,
+  baselineDistance: number | undefined,
+): DeltaHeader | undefined {
+  const usual = r.read(1) === 1;
+  const same = usual || r.read(1) === 1;
+  if (same && baselineDistance === undefined) return undefined;
+  if (same && baselineDistance === 0)
+    throw new SnapshotMalformedError(`"as before" distance of baseline ${baselineTick}, a full snapshot`);
+  const distance = same ? baselineDistance! : readDistance(r);
+  const tick = baselineTick + distance;
+  if (usual) return { tick, distance, refDistance: distance, nearDistance: 1 };
   const refDistance = r.read(1) === 1 ? distance : r.read(1) === 0 ? 0 : readDistance(r);
   const nearDistance = refDistance === 0 ? 0 : r.read(1) === 1 ? 1 : readDistance(r);
   return { tick, distance, refDistance, nearDistance };

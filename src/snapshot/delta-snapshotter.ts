@@ -69,6 +69,12 @@ interface ClientState {
   baselineTick: number;
   /** Acknowledged ticks (ascending, at most `bufferSize`): the references deltas predict along. */
   acked: number[];
+  /** Latest tick when the client was added: only packets of later ticks are in `sent*`. */
+  readonly since: number;
+  /** By `tick % bufferSize`: ticks sent to the client, with... */
+  readonly sentTicks: Uint32Array;
+  /** ...the distance of the packet sent (0: full), -1 when packets of several distances went out. */
+  readonly sentDistances: Int8Array;
 }
 
 /**
@@ -174,7 +180,13 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
    */
   addClient(clientId: string): void {
     if (this.clients.has(clientId)) throw new InvalidStateError(`client "${clientId}" is already registered`);
-    this.clients.set(clientId, { baselineTick: 0, acked: [] });
+    this.clients.set(clientId, {
+      baselineTick: 0,
+      acked: [],
+      since: this.latestTick,
+      sentTicks: new Uint32Array(this.ring.size),
+      sentDistances: new Int8Array(this.ring.size),
+    });
   }
 
   /**
@@ -214,7 +226,15 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
     const refs = baseline === undefined ? undefined : this.references(client, baseline.tick, latest.tick);
     const refDistance = refs === undefined ? 0 : baseline!.tick - refs.far.tick;
     const nearDistance = refs === undefined ? 0 : baseline!.tick - refs.near.tick;
-    const key = baseline === undefined ? 0 : (baseline.tick * 128 + refDistance) * 128 + nearDistance;
+    const distance = baseline === undefined ? 0 : latest.tick - baseline.tick;
+    // The header's one-bit "as before" stands for the distance of the packet that delivered the
+    // baseline: only usable when that is known for sure (this client, one distance sent that tick).
+    const baselineDistance = baseline === undefined ? 0 : deliveredDistance(client, baseline.tick);
+    const key =
+      baseline === undefined
+        ? 0
+        : ((baseline.tick * 128 + refDistance) * 128 + nearDistance) * 2 +
+          (distance === baselineDistance ? 1 : 0);
     let bytes = this.encoded.get(key);
     if (bytes === undefined) {
       this.writer.reset();
@@ -226,8 +246,12 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
           payload: this.writer.finish(),
         });
       } else {
-        const distance = latest.tick - baseline.tick;
-        writeDeltaHeader(this.writer, { tick: latest.tick, distance, refDistance, nearDistance });
+        writeDeltaHeader(
+          this.writer,
+          { tick: latest.tick, distance, refDistance, nearDistance },
+          baselineDistance,
+        );
+        const alternatives: (EntityRecord | undefined)[] = [];
         const predicted =
           refs === undefined
             ? baseline.records
@@ -237,11 +261,19 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
                 { records: refs.far.records, distance: refDistance },
                 { records: refs.near.records, distance: nearDistance },
                 distance,
+                alternatives,
               );
-        encodeDelta(this.writer, this.schema, predicted, latest.records, false);
-        bytes = encodePacket({ delta: this.writer.finish() });
+        encodeDelta(this.writer, this.schema, predicted, latest.records, false, alternatives);
+        bytes = encodePacket({ delta: this.writer.finishTrimmed() });
       }
       this.encoded.set(key, bytes);
+    }
+    const slot = latest.tick % this.ring.size;
+    if (client.sentTicks[slot] !== latest.tick) {
+      client.sentTicks[slot] = latest.tick;
+      client.sentDistances[slot] = distance;
+    } else if (client.sentDistances[slot] !== distance) {
+      client.sentDistances[slot] = -1;
     }
     if (baseline === undefined) this.stats.fullSnapshots++;
     else this.stats.deltaSnapshots++;
@@ -329,6 +361,13 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
     if (client === undefined) throw new InvalidStateError(`client "${clientId}" is not registered`);
     return client;
   }
+}
+
+/** The distance of the one delta sent to the client at `tick`, or 0 (full, several, or not known). */
+function deliveredDistance(client: ClientState, tick: number): number {
+  const slot = tick % client.sentTicks.length;
+  if (tick <= client.since || client.sentTicks[slot] !== tick) return 0;
+  return Math.max(0, client.sentDistances[slot]!);
 }
 
 /** Inserts `tick` into the ascending list `acked`, keeping its newest `limit` entries. */

@@ -70,7 +70,7 @@ export interface EntityRecord {
  * @internal Version of the wire format (proto/snapshot.proto plus the bit layouts), folded into
  * every schema hash: ends on different versions reject each other's full snapshots and acks.
  */
-export const WIRE_VERSION = 2;
+export const WIRE_VERSION = 3;
 
 /** Number of bits needed to hold values 0..maxValue. */
 export function bitsFor(maxValue: number): number {

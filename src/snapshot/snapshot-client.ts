@@ -1,7 +1,7 @@
 import { InvalidOptionError, type Logger, silentLogger } from '../core/index.js';
 import { BitReader } from './bit-reader.js';
 import { decodeDelta } from './delta-codec.js';
-import { readDeltaHeader } from './delta-header.js';
+import { readBaselineTick, readDeltaHeader, TICK_BITS } from './delta-header.js';
 import {
   SnapshotDecodeError,
   SnapshotMalformedError,
@@ -11,7 +11,7 @@ import {
 } from './errors.js';
 import { type Frame, FrameRing } from './frame-ring.js';
 import { predictRecords } from './prediction.js';
-import type { EntityDefinitions, EntityOf, SnapshotSchema } from './schema.js';
+import type { EntityDefinitions, EntityOf, EntityRecord, SnapshotSchema } from './schema.js';
 import type { SnapshotObserver } from './snapshot-observer.js';
 import { decodePacket, encodeAck } from './wire.js';
 
@@ -108,6 +108,13 @@ export class SnapshotClient<D extends EntityDefinitions> {
   private newest: Frame | undefined;
   private newestSnapshot: DecodedSnapshot<D> | undefined;
   private needFull = false;
+  /**
+   * The distance of the delta that delivered each decoded tick (0: full snapshot), for the last
+   * 2^TICK_BITS ticks (as far back as a delta can name its baseline), by `tick % 2^TICK_BITS`:
+   * a delta's header may say "as before", that is, the distance that delivered its baseline.
+   */
+  private readonly deliveredTicks = new Uint32Array(2 ** TICK_BITS);
+  private readonly deliveredDistances = new Uint8Array(2 ** TICK_BITS);
   private readonly stats: SnapshotClientCounters = {
     decoded: 0,
     full: 0,
@@ -191,17 +198,29 @@ export class SnapshotClient<D extends EntityDefinitions> {
       return fail(new SnapshotMalformedError('delta with full-snapshot fields'));
     }
     const newestTick = this.newest?.tick ?? 0;
-    const reader = new BitReader(full ? payload : delta);
+    const reader = full ? new BitReader(payload) : new BitReader(delta, true);
     let tick = fullTick;
+    let distance = 0;
+    const alternatives: EntityRecord[] = [];
     let base: Frame['records'] = [];
     let records: Frame['records'];
     try {
       if (!full) {
-        const header = readDeltaHeader(reader, newestTick);
+        const baselineTick = readBaselineTick(reader, newestTick);
+        // Below tick 1: the client holds nothing that old (or nothing at all).
+        if (baselineTick < 1) return fail(new SnapshotUnknownBaselineError(baselineTick + 2 ** TICK_BITS));
+        const slot = baselineTick & (2 ** TICK_BITS - 1);
+        const header = readDeltaHeader(
+          reader,
+          baselineTick,
+          this.deliveredTicks[slot] === baselineTick ? this.deliveredDistances[slot] : undefined,
+        );
+        if (header === undefined) return fail(new SnapshotUnknownBaselineError(baselineTick));
         tick = header.tick;
+        distance = header.distance;
         if (tick <= newestTick) return fail(new SnapshotStaleError(tick, newestTick));
-        const baseline = this.ring.get(tick - header.distance);
-        if (baseline === undefined) return fail(new SnapshotUnknownBaselineError(tick - header.distance));
+        const baseline = this.ring.get(baselineTick);
+        if (baseline === undefined) return fail(new SnapshotUnknownBaselineError(baselineTick));
         base = baseline.records;
         if (header.refDistance !== 0) {
           const far = this.ring.get(baseline.tick - header.refDistance);
@@ -214,12 +233,13 @@ export class SnapshotClient<D extends EntityDefinitions> {
             { records: far.records, distance: header.refDistance },
             { records: near.records, distance: header.nearDistance },
             header.distance,
+            alternatives,
           );
         }
       } else if (tick <= newestTick) {
         return fail(new SnapshotStaleError(tick, newestTick));
       }
-      records = decodeDelta(reader, this.schema, base, full);
+      records = decodeDelta(reader, this.schema, base, full, alternatives);
     } catch (err) {
       if (err instanceof SnapshotDecodeError) return fail(err);
       return fail(new SnapshotMalformedError(`payload: ${String(err)}`));
@@ -227,6 +247,8 @@ export class SnapshotClient<D extends EntityDefinitions> {
     const frame: Frame = { tick, records };
     this.ring.put(frame);
     this.newest = frame;
+    this.deliveredTicks[tick & (2 ** TICK_BITS - 1)] = tick;
+    this.deliveredDistances[tick & (2 ** TICK_BITS - 1)] = distance;
     if (full) {
       this.needFull = false;
       this.stats.full++;

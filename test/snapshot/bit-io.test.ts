@@ -48,4 +48,21 @@ describe('BitWriter / BitReader', () => {
     expect(() => r.read(4)).toThrow(SnapshotTruncatedError);
     expect(r.read(3)).toBe(7);
   });
+
+  it('drop trailing zero bytes on request, and read them back as zeros when zero-extended', () => {
+    const w = new BitWriter();
+    w.write(0b1010, 4);
+    w.write(0, 20);
+    expect([...w.finishTrimmed()]).toEqual([0b1010_0000]);
+    w.reset();
+    w.write(0, 9);
+    expect([...w.finishTrimmed()]).toEqual([0]); // never empty
+    const r = new BitReader(new Uint8Array([0b1010_0001]), true);
+    expect(r.read(4)).toBe(0b1010);
+    expect(r.restIsZero()).toBe(false);
+    expect(r.read(6)).toBe(0b000100); // 4 bits of the byte, then two zeros past the end
+    expect(r.restIsZero()).toBe(true);
+    expect(r.read(32)).toBe(0);
+    expect(new BitReader(new Uint8Array([0, 0])).restIsZero()).toBe(true);
+  });
 });

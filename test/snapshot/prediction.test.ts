@@ -55,4 +55,32 @@ describe('linear prediction', () => {
       predictRecords(schema, still, { records: still, distance: 2 }, { records: still, distance: 1 }, 3)[0],
     ).toBe(still[0]);
   });
+
+  it('offers the far line as an alternative when the near line it replaced is further off than a small code reaches', () => {
+    const wide = defineSchema({ version: 1, entities: { p: { y: floatField(0, 10000, 1) } } });
+    const at = (y: number): EntityRecord[] => [{ id: 0, type: 0, q: Uint32Array.from([y]), view: undefined }];
+    const alternatives: (EntityRecord | undefined)[] = [];
+    // A stutter: +120 in the last tick, +480 over the last 6: the near line says +720 in 6 ticks,
+    // the far line +480; they differ by 240, more than the 7-bit small code's 64.
+    const out = predictRecords(
+      wide,
+      at(1000),
+      { records: at(520), distance: 6 },
+      { records: at(880), distance: 1 },
+      6,
+      alternatives,
+    );
+    expect(out[0]!.q[0]).toBe(1720);
+    expect(alternatives[0]?.q[0]).toBe(1480);
+    // A near point one step off the far line: no switch, no alternative.
+    predictRecords(
+      wide,
+      at(1000),
+      { records: at(520), distance: 6 },
+      { records: at(921), distance: 1 },
+      6,
+      alternatives,
+    );
+    expect(alternatives[0]).toBeUndefined();
+  });
 });

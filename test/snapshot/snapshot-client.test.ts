@@ -16,10 +16,13 @@ const { SnapshotAck, SnapshotPacket } = pong.netcode.snapshot;
 /** A full snapshot packet with a hand-made payload. */
 const packet = (tick: number, payload: number[], schemaHash: number) =>
   SnapshotPacket.encode({ tick, schemaHash, payload: new Uint8Array(payload) }).finish();
-/** A delta packet: the header, then `bits` (a string of 0/1) as the entity list. */
+/**
+ * A delta packet: the header (never "as before"), then `bits` (a string of 0/1) as the entity
+ * changes.
+ */
 function delta(tick: number, distance: number, refDistance: number, bits = ''): Uint8Array {
   const w = new BitWriter();
-  writeDeltaHeader(w, { tick, distance, refDistance, nearDistance: refDistance === 0 ? 0 : 1 });
+  writeDeltaHeader(w, { tick, distance, refDistance, nearDistance: refDistance === 0 ? 0 : 1 }, 0);
   for (const b of bits) w.write(b === '1' ? 1 : 0, 1);
   return SnapshotPacket.encode({ delta: w.finish() }).finish();
 }
@@ -80,21 +83,22 @@ describe('SnapshotClient', () => {
     expect(client.latest).toBeUndefined();
     expect(client.receive(full).ok).toBe(true);
     expect(client.wantsFullSnapshot).toBe(false);
-    // Update of entity 1, absent from the baseline: more 1 | near 01 + 00 | update 0 | mask 10
-    expect(errorCode(client.receive(delta(2, 1, 0, '1010001')))).toBe('ERR_SNAPSHOT_MALFORMED');
-    // A zero where an entity must start, with a whole byte left: more 0 | 0000 0000
-    expect(errorCode(client.receive(delta(2, 1, 0, '000000000')))).toBe('ERR_SNAPSHOT_MALFORMED');
+    // A skip past the baseline's one entity: skip 2 (001)
+    expect(errorCode(client.receive(delta(2, 1, 0, '001')))).toBe('ERR_SNAPSHOT_MALFORMED');
+    // A 1 after the end: skip 0 | mask 00 (removed) | no creation 0 | 1
+    expect(errorCode(client.receive(delta(2, 1, 0, '10001')))).toBe('ERR_SNAPSHOT_MALFORMED');
     // A delta carrying full-snapshot fields as well.
     const mixed = SnapshotPacket.encode({ tick: 2, delta: new Uint8Array([0, 0x80]) }).finish();
     expect(errorCode(client.receive(mixed))).toBe('ERR_SNAPSHOT_MALFORMED');
-    // An entity cut short: more 1 | next 1 | update 0 | mask 10 | x 01 (of 4 bits)
-    expect(errorCode(client.receive(delta(2, 1, 0, '1101001')))).toBe('ERR_SNAPSHOT_TRUNCATED');
+    // Creation of entity 0, which the baseline still holds: skip 1 (to the end) | creation 1 |
+    // id next 1 | mask 00
+    expect(errorCode(client.receive(delta(2, 1, 0, '011100')))).toBe('ERR_SNAPSHOT_MALFORMED');
     expect(client.counters).toEqual({
       decoded: 1,
       full: 1,
       stale: 0,
-      truncated: 4,
-      malformed: 6,
+      truncated: 3,
+      malformed: 7,
       schemaMismatch: 1,
       unknownBaseline: 0,
     });
@@ -104,26 +108,27 @@ describe('SnapshotClient', () => {
   it('rejects a value outside the field range', () => {
     const schema = defineSchema({ version: 1, entities: { n: { v: intField(0, 9) } } });
     const client = new SnapshotClient({ schema });
-    // more 1 | next 1 | create 10 | mask 1 | v 1111 (15 > 9) | end 0
-    const r = client.receive(packet(1, [0b1110_1111, 0b1000_0000], schema.hash));
+    // creation 1 | id next 1 | mask 1 | v 1111 (15 > 9) | end 0
+    const r = client.receive(packet(1, [0b1111_1110], schema.hash));
     expect(errorCode(r)).toBe('ERR_SNAPSHOT_MALFORMED');
     expect(r.ok || r.error.message).toMatch(/"v" value 15 out of range/);
-    expect(client.receive(packet(1, [0b1110_1100, 0b1000_0000], schema.hash))).toMatchObject({ ok: true });
+    expect(client.receive(packet(1, [0b1111_0010], schema.hash))).toMatchObject({ ok: true });
     expect(client.latest?.entities.get(0)).toEqual({ id: 0, type: 'n', v: 9 });
   });
 
-  it('restores the tick from its low 10 bits across the wrap, and rejects a missing reference', () => {
+  it('restores the baseline tick from its low 10 bits across the wrap, and rejects a missing reference', () => {
     const { server, client } = setup();
     server.capture(1020, [{ id: 0, type: 'dot', x: 1, on: false }]);
     expect(client.receive(server.encodeFor('a')).ok).toBe(true);
-    // tick 1030 (low bits 6) against 1020 (distance 10): restored as 1030, not 6
-    const r = client.receive(delta(1030, 10, 0, '110101010'));
+    // tick 1030 against 1020 (distance 10): baseline restored as 1020, tick 1030, not 6.
+    // skip 0 1 | mask 10 | x 1010
+    const r = client.receive(delta(1030, 10, 0, '1101010'));
     expect(r.ok && r.snapshot.tick).toBe(1030);
     expect(r.ok && r.snapshot.entities.get(0)).toEqual({ id: 0, type: 'dot', x: 10, on: false });
     // a prediction reference the client does not hold (1030 - 1 - 5 = 1024)
     expect(errorCode(client.receive(delta(1031, 1, 5)))).toBe('ERR_SNAPSHOT_UNKNOWN_BASELINE');
-    // Tick 2054 has the same low bits as 1030; the window is (newest + 72 - 1024, newest + 72],
-    // so it reads as 1030: stale. (A delta is never more than 72 ticks ahead of the newest tick.)
+    // Baseline 2053 has the same low bits as 1029; the window is (newest - 1024, newest], so it
+    // reads as 1029 and the tick as 1030: stale. (A baseline is never newer than the newest tick.)
     expect(errorCode(client.receive(delta(1030 + 1024, 1, 0)))).toBe('ERR_SNAPSHOT_STALE');
     expect(client.counters).toMatchObject({ decoded: 2, unknownBaseline: 1, stale: 1 });
   });

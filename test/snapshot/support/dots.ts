@@ -1,6 +1,6 @@
 /** A tiny schema whose packets are small enough to check byte by byte. */
 import { BitReader } from '../../../src/snapshot/bit-reader.js';
-import { type DeltaHeader, readDeltaHeader } from '../../../src/snapshot/delta-header.js';
+import { type DeltaHeader, readBaselineTick, readDeltaHeader } from '../../../src/snapshot/delta-header.js';
 import { pong } from '../../../src/snapshot/generated/snapshot.js';
 import { boolField, defineSchema, intField } from '../../../src/snapshot/index.js';
 
@@ -22,10 +22,17 @@ export function hashHex(hash: number): string {
 }
 
 /**
- * The header of a delta packet (its tick restored against `newestTick`), or undefined for a full
- * snapshot.
+ * The header of a delta packet (its baseline tick restored against `newestTick`), or undefined
+ * for a full snapshot.
+ * @param baselineDistance - the distance of the packet that delivered the baseline (0: full).
  */
-export function deltaHeader(bytes: Uint8Array, newestTick: number): DeltaHeader | undefined {
+export function deltaHeader(
+  bytes: Uint8Array,
+  newestTick: number,
+  baselineDistance = 0,
+): DeltaHeader | undefined {
   const m = pong.netcode.snapshot.SnapshotPacket.decode(bytes);
-  return m.delta.length === 0 ? undefined : readDeltaHeader(new BitReader(m.delta), newestTick);
+  if (m.delta.length === 0) return undefined;
+  const r = new BitReader(m.delta, true);
+  return readDeltaHeader(r, readBaselineTick(r, newestTick), baselineDistance);
 }
