@@ -1,6 +1,7 @@
 /**
  * Snapshot bandwidth and CPU: full protobuf snapshots vs our delta snapshots vs @colyseus/schema
- * on the same state streams, (a) a Pong match at 60 snapshots/s and (b) an arena of 64 moving
+ * on the same state streams, (a) a Pong match at 60 snapshots/s (the bench's own stream, and the
+ * example game's) and (b) an arena of 64 moving
  * entities at 30 snapshots/s, at 0%, 5% and 20% loss; plus protobuf static vs reflection, a
  * protobuf-encoded delta vs our bit-packed one, and deflateRaw on top.
  */
@@ -24,6 +25,8 @@ import {
   SnapshotClient,
   type SnapshotSchema,
 } from '../src/snapshot/index.js';
+import { botInput, newPongState, stepPong } from '../examples/pong-server/pong-game.js';
+import { pongSchema as gamePongSchema, pongEntities } from '../examples/pong-server/pong-schema.js';
 import { printTable } from './format.js';
 
 // ---------------------------------------------------------------- scenarios
@@ -107,6 +110,21 @@ export function pongStream(ticks: number, rng: RandomSource): World<Def<typeof p
       { id: 2, type: 'paddle', y: paddles[0]!, side: 'left' },
       { id: 3, type: 'paddle', y: paddles[1]!, side: 'right' },
     ]);
+  }
+  return out;
+}
+
+/**
+ * The example game's own Pong (examples/pong-server: its rules, its snapshot schema, its bots'
+ * decisions every tick at a mid skill); a finished match is followed by a new one.
+ */
+export function gamePongStream(ticks: number, rng: RandomSource): World<Def<typeof gamePongSchema>>[] {
+  let state = newPongState(rng);
+  const out: World<Def<typeof gamePongSchema>>[] = [];
+  for (let t = 0; t < ticks; t++) {
+    if (state.winner !== 0) state = newPongState(rng);
+    stepPong(state, 1 / 60, botInput(state, 1, 0.4, rng), botInput(state, 2, 0.4, rng), rng);
+    out.push(pongEntities(state).map((e) => ({ ...e })) as World<Def<typeof gamePongSchema>>);
   }
   return out;
 }
@@ -588,6 +606,13 @@ export async function run(): Promise<void> {
     pongStream(1200, createSeededRandom(2)),
     60,
   );
+  const gamePong = scenario(
+    'pong game 60/s',
+    gamePongSchema,
+    gamePongStream(3600, createSeededRandom(5)),
+    gamePongStream(1200, createSeededRandom(6)),
+    60,
+  );
   const arena = scenario(
     'arena 64 @30/s',
     arenaSchema,
@@ -597,14 +622,16 @@ export async function run(): Promise<void> {
   );
   printTable(
     'Bytes per second per client and µs per client per tick (server→client; 50 ms one way, loss both ways)',
-    [...pong.rows, ...arena.rows],
+    [...pong.rows, ...gamePong.rows, ...arena.rows],
   );
   printTable('Where the delta bytes go (0% loss; per delta packet, then per second)', [
     ...pong.breakdown,
+    ...gamePong.breakdown,
     ...arena.breakdown,
   ]);
   printTable('deflateRaw per packet on top (0% loss; dictionary = 32 KiB of packets from another run)', [
     ...pong.compression,
+    ...gamePong.compression,
     ...arena.compression,
   ]);
   printTable('SnapshotPacket envelope: static generated code vs runtime reflection', envelopeCodecs());
