@@ -9,6 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { schema as colyseusSchema, Decoder, Encoder } from '@colyseus/schema';
 import protobuf from 'protobufjs';
+import { botInput, newPongState, stepPong } from '../examples/pong-server/pong-game.js';
+import { pongSchema as gamePongSchema, pongEntities } from '../examples/pong-server/pong-schema.js';
 import { createSeededRandom, type RandomSource } from '../src/core/index.js';
 import { BitReader } from '../src/snapshot/bit-reader.js';
 import { readBaselineTick, readDeltaHeader } from '../src/snapshot/delta-header.js';
@@ -25,8 +27,6 @@ import {
   SnapshotClient,
   type SnapshotSchema,
 } from '../src/snapshot/index.js';
-import { botInput, newPongState, stepPong } from '../examples/pong-server/pong-game.js';
-import { pongSchema as gamePongSchema, pongEntities } from '../examples/pong-server/pong-schema.js';
 import { printTable } from './format.js';
 
 // ---------------------------------------------------------------- scenarios
