@@ -88,6 +88,12 @@ export interface ConnectionServerOptions extends ConnectionTimings {
   maxTrackedAddresses?: number;
   /** Token validations running at once (default 256); further handshakes are dropped as `rate_limited`. */
   maxPendingValidations?: number;
+  /**
+   * How long a `validateToken` call may take (default 5,000 ms, on `clock`, checked by `update()`).
+   * Past it the client is denied with `token_rejected`, counted in `denied.tokenTimedOut`, and its
+   * slot is freed; a verdict that comes later is ignored.
+   */
+  tokenValidationTimeoutMs?: number;
   /** Limits of every connection's channel. */
   channel?: ConnectionChannelOptions;
   /** Receives every connection's channel stats. */
@@ -133,6 +139,8 @@ export interface ConnectionServerCounters {
     tokenRejected: number;
     /** Denied because the client's protocol version differs from the server's. */
     versionMismatch: number;
+    /** Denied because `validateToken` gave no verdict within `tokenValidationTimeoutMs` (sent as `token_rejected`). */
+    tokenTimedOut: number;
   };
   /** Challenge responses with a forged, expired or foreign cookie (also counted as `unauthenticated`). */
   badCookies: number;
@@ -152,6 +160,14 @@ export interface ConnectionServerCounters {
    * denied with `server_full`.
    */
   handshakeErrors: number;
+}
+
+/** A `validateToken` call under way. */
+interface PendingValidation {
+  /** Clock time after which the client is denied. */
+  readonly deadline: number;
+  /** Settles the handshake once (later calls do nothing). */
+  readonly settle: (verdict: TokenVerdict, timedOut: boolean) => void;
 }
 
 interface ServerPeer {
@@ -199,7 +215,8 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
   private readonly byId = new Map<number, Connection>();
   private readonly addresses: AddressTable;
   private readonly stats: ConnectionServerCounters;
-  private pendingValidations = 0;
+  private readonly pendingValidations = new Set<PendingValidation>();
+  private readonly tokenValidationTimeoutMs: number;
   private nextClientId = 1;
   private readonly ticker: RepeatingTimer;
   private closed = false;
@@ -232,6 +249,11 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
       1,
       maxTracked - 1,
     );
+    this.tokenValidationTimeoutMs = check.positive(
+      'tokenValidationTimeoutMs',
+      options.tokenValidationTimeoutMs,
+      5000,
+    );
     this.rateLimit = check.rateLimit(options.rateLimit);
     if (options.blockList !== undefined && typeof options.blockList?.check !== 'function')
       throw new InvalidOptionError('blockList', 'must be a net.BlockList');
@@ -248,7 +270,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
       dropped: { oversized: 0, malformed: 0, rate_limited: 0, blocked: 0, unauthenticated: 0 },
       challengesSent: 0,
       accepted: 0,
-      denied: { serverFull: 0, tokenRejected: 0, versionMismatch: 0 },
+      denied: { serverFull: 0, tokenRejected: 0, versionMismatch: 0, tokenTimedOut: 0 },
       badCookies: 0,
       handshakesIgnored: 0,
       amplificationLimited: 0,
@@ -275,6 +297,11 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
   update(): void {
     if (this.closed) return;
     for (const peer of this.peers.values()) peer.connection.update();
+    if (this.pendingValidations.size === 0) return;
+    const now = this.clock.now();
+    for (const pending of this.pendingValidations) {
+      if (now >= pending.deadline) pending.settle(false, true);
+    }
   }
 
   /**
@@ -450,12 +477,12 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
       this.stats.handshakesIgnored++;
       return;
     }
-    if (this.peers.size + this.pendingValidations >= this.maxClients) {
+    if (this.peers.size + this.pendingValidations.size >= this.maxClients) {
       this.stats.denied.serverFull++;
       this.replyUnconnected(state, from, writeDenied(response.nonce, DenyReason.ServerFull));
       return;
     }
-    if (this.pendingValidations >= this.maxPendingValidations) {
+    if (this.pendingValidations.size >= this.maxPendingValidations) {
       this.drop('rate_limited');
       return;
     }
@@ -466,20 +493,33 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     }
     state.bytesSent += ACCEPTED_SIZE;
     state.validating = true;
-    this.pendingValidations++;
     const nonce = response.nonce.slice();
     const token = response.token.slice();
+    let settled = false;
     // Neither callback can throw, so an async verdict never leaves an unhandled rejection.
-    const finish = (verdict: TokenVerdict): void => {
-      this.pendingValidations--;
-      state.validating = false;
-      const accepted = this.stats.accepted;
-      try {
-        this.completeHandshake(verdict, key, from, nonce);
-      } catch (err) {
-        this.handshakeFailed(err, this.stats.accepted !== accepted, key, from, nonce);
-      }
+    const pending: PendingValidation = {
+      deadline: now + this.tokenValidationTimeoutMs,
+      settle: (verdict, timedOut) => {
+        if (settled) return;
+        settled = true;
+        this.pendingValidations.delete(pending);
+        state.validating = false;
+        if (timedOut) {
+          this.logger.warn(
+            { from, timeoutMs: this.tokenValidationTimeoutMs },
+            'connect token check timed out',
+          );
+        }
+        const accepted = this.stats.accepted;
+        try {
+          this.completeHandshake(verdict, key, from, nonce, timedOut);
+        } catch (err) {
+          this.handshakeFailed(err, this.stats.accepted !== accepted, key, from, nonce);
+        }
+      },
     };
+    this.pendingValidations.add(pending);
+    const finish = (verdict: TokenVerdict): void => pending.settle(verdict, false);
     const reject = (err: unknown): void => {
       this.logger.warn({ err, from }, 'connect token validator failed; rejecting');
       finish(false);
@@ -519,13 +559,20 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     }
   }
 
-  private completeHandshake(verdict: TokenVerdict, key: string, from: PeerAddress, nonce: Uint8Array): void {
+  private completeHandshake(
+    verdict: TokenVerdict,
+    key: string,
+    from: PeerAddress,
+    nonce: Uint8Array,
+    timedOut: boolean,
+  ): void {
     if (this.closed || this.peers.has(key)) return;
     const rejected =
       verdict === false || verdict === null || (typeof verdict !== 'object' && verdict !== true);
     if (rejected || this.peers.size >= this.maxClients) {
       const reason: DenyReasonValue = rejected ? DenyReason.TokenRejected : DenyReason.ServerFull;
-      if (rejected) this.stats.denied.tokenRejected++;
+      if (timedOut) this.stats.denied.tokenTimedOut++;
+      else if (rejected) this.stats.denied.tokenRejected++;
       else this.stats.denied.serverFull++;
       this.send(writeDenied(nonce, reason), from); // within the budget reserved for the reply
       return;

@@ -98,6 +98,86 @@ describe('anti-amplification', () => {
   });
 });
 
+describe('token validation deadline', () => {
+  const jar = new CookieJar(SECRET, PROTOCOL_ID, 10_000);
+  const respond = (b: ReturnType<typeof bench>, i: number) => {
+    b.fake.deliver(request(i), peer(i));
+    const cookie = jar.issue(peer(i), nonce(i), b.clock.now());
+    b.fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(i), cookie, new Uint8Array(0)), peer(i));
+  };
+  const deniedTo = (b: ReturnType<typeof bench>, to: PeerAddress) =>
+    b.fake.sent.filter(
+      (s) => addressKey(s.to) === addressKey(to) && readPacketType(s.data) === ConnectionPacketType.Denied,
+    ).length;
+
+  it('denies a client whose check never settles once the deadline passes, and frees its slot', () => {
+    const b = bench({
+      maxClients: 1,
+      tokenValidationTimeoutMs: 2000,
+      validateToken: () => new Promise<boolean>(() => {}), // never settles
+    });
+    respond(b, 1);
+    respond(b, 2); // the pending check holds the only slot
+    expect(b.server.counters.denied.serverFull).toBe(1);
+    b.clock.advance(1999);
+    b.server.update();
+    expect(deniedTo(b, peer(1))).toBe(0);
+    b.clock.advance(1);
+    b.server.update();
+    expect(deniedTo(b, peer(1))).toBe(1);
+    expect(b.server.counters.denied).toMatchObject({ tokenTimedOut: 1, tokenRejected: 0 });
+    b.server.update();
+    expect(deniedTo(b, peer(1))).toBe(1); // denied once
+    respond(b, 3); // the slot is free again: this check is pending, not refused
+    expect(b.server.counters.denied.serverFull).toBe(1);
+  });
+
+  it('ignores a verdict that arrives after the deadline', async () => {
+    let release: ((v: boolean) => void) | undefined;
+    const b = bench({
+      tokenValidationTimeoutMs: 100,
+      validateToken: () =>
+        new Promise<boolean>((resolve) => {
+          release = resolve;
+        }),
+    });
+    respond(b, 1);
+    b.clock.advance(100);
+    b.server.update();
+    release!(true);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(b.server.connections.size).toBe(0);
+    expect(b.server.counters.accepted).toBe(0);
+    expect(deniedTo(b, peer(1))).toBe(1);
+  });
+
+  it('leaves a check that settles in time alone', async () => {
+    let release: ((v: boolean) => void) | undefined;
+    const b = bench({
+      tokenValidationTimeoutMs: 100,
+      validateToken: () =>
+        new Promise<boolean>((resolve) => {
+          release = resolve;
+        }),
+    });
+    respond(b, 1);
+    b.clock.advance(99);
+    b.server.update();
+    release!(true);
+    await Promise.resolve();
+    await Promise.resolve();
+    b.clock.advance(10);
+    b.server.update();
+    expect(b.server.connections.size).toBe(1);
+    expect(b.server.counters.denied.tokenTimedOut).toBe(0);
+  });
+
+  it('rejects a non-positive timeout', () => {
+    expect(() => bench({ tokenValidationTimeoutMs: 0 })).toThrow(InvalidOptionError);
+  });
+});
+
 describe('cookies', () => {
   it('rejects an expired cookie and a cookie issued to another address', () => {
     const { clock, fake, server } = bench({ cookieLifetimeMs: 5000 });

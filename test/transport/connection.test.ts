@@ -159,7 +159,12 @@ describe('connection handshake', () => {
     expect(((await results[0]) as ConnectFailedError).reason).toBe('denied_token_rejected');
     expect(((await results[1]) as ConnectFailedError).reason).toBe('denied_token_rejected');
     expect(((await fourth) as ConnectFailedError).reason).toBe('denied_server_full');
-    expect(world.server.counters.denied).toEqual({ serverFull: 1, tokenRejected: 2, versionMismatch: 0 });
+    expect(world.server.counters.denied).toEqual({
+      serverFull: 1,
+      tokenRejected: 2,
+      versionMismatch: 0,
+      tokenTimedOut: 0,
+    });
   });
 
   it('times out a connect attempt to a silent server', async () => {
