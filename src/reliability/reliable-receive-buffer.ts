@@ -34,6 +34,11 @@ export type UnitCheck = 'new' | 'duplicate' | 'overflow' | 'malformed';
 export class ReliableReceiveBuffer {
   /** Full id of the next message to deliver. */
   expected = 0;
+  /**
+   * First id from `expected` on whose message is not complete: everything before it is delivered
+   * by the `takeNext` calls that end the same `receive`, so it is never held for later.
+   */
+  private ready = 0;
   /** Bytes held in the ring. */
   bufferedBytes = 0;
   /** Arrays held in the ring. */
@@ -95,11 +100,12 @@ export class ReliableReceiveBuffer {
   }
 
   /**
-   * Stores a reliable entry of `packet` (copying its bytes). Only the message next in order,
-   * delivered at once, is copied into the shared slab (or, with `adopt`, is a view into the
-   * packet); data held for later gets arrays of its own, so a peer cannot make a few held bytes
-   * pin whole slabs or packets. Returns false if it turned out to
-   * be a duplicate or inconsistent (possible only within one hostile packet).
+   * Stores a reliable entry of `packet` (copying its bytes). A message that completes the run of
+   * messages ready for delivery (all before it complete, so the caller's `takeNext` loop delivers
+   * it at once) is copied into the shared slab (or, with `adopt`, is a view into the packet);
+   * data held for later gets arrays of its own, so a peer cannot make a few held bytes pin whole
+   * slabs or packets. Returns false if it turned out to be a duplicate or inconsistent (possible
+   * only within one hostile packet).
    */
   store(e: Entry, packet: Uint8Array, adopt = false): boolean {
     if (this.check(e, 0) === 'duplicate') return false;
@@ -110,7 +116,7 @@ export class ReliableReceiveBuffer {
     if (e.kind === EntryKind.Reliable) {
       if (slot) return false;
       const bytes =
-        id !== this.expected
+        id !== this.ready
           ? packet.slice(e.start, e.end)
           : adopt
             ? packet.subarray(e.start, e.end)
@@ -119,6 +125,7 @@ export class ReliableReceiveBuffer {
       this.fill(index, 1, bytes, undefined, bytes.length, 1);
       this.bufferedBytes += bytes.length;
       this.pieces++;
+      this.advanceReady();
       return true;
     }
     if (!slot) {
@@ -135,7 +142,7 @@ export class ReliableReceiveBuffer {
     this.bufferedBytes += bytes.length;
     this.pieces++;
     if (slot.fragments.size === slot.fragmentCount) {
-      const whole = id === this.expected ? this.slab.alloc(slot.bytes) : new Uint8Array(slot.bytes);
+      const whole = id === this.ready ? this.slab.alloc(slot.bytes) : new Uint8Array(slot.bytes);
       let p = 0;
       for (let i = 0; i < slot.fragmentCount; i++) {
         const part = slot.fragments.get(i)!;
@@ -146,8 +153,16 @@ export class ReliableReceiveBuffer {
       slot.fragments = undefined;
       this.pieces -= slot.pieces - 1;
       slot.pieces = 1;
+      this.advanceReady();
     }
     return true;
+  }
+
+  /** Moves `ready` past the complete messages from it on. */
+  private advanceReady(): void {
+    if (this.ready < this.expected) this.ready = this.expected;
+    while (this.ready < this.expected + this.size && this.slotFor(this.ready)?.payload !== undefined)
+      this.ready++;
   }
 
   /** Removes and returns the next message in order if it is complete. */

@@ -28,6 +28,36 @@ describe('ReliableUdpChannel buffers: headroom, packet views, adopted packets', 
     expect(() => new ReliableUdpChannel({ clock, send: () => {}, headroom: 65 })).toThrow(InvalidOptionError);
   });
 
+  it('delivers every message of a packet that continues the in-order run without copying it apart', () => {
+    for (const adopt of [false, true]) {
+      const { a, b, toB, take } = createWire({ adoptReceivedPackets: adopt });
+      const seen: Uint8Array[] = [];
+      b.on('message', (p) => seen.push(p));
+      const batch = (...ids: number[]) => {
+        for (const id of ids) a.send(new Uint8Array(100).fill(id));
+        a.update();
+        return take(toB)[0]!;
+      };
+      const first = batch(0, 1, 2);
+      const second = batch(3, 4);
+      const third = batch(5, 6);
+      b.receive(second); // 3 and 4 wait for 0..2: held apart, in arrays of their own
+      b.receive(first); // 0..2 complete the run, and 3 and 4 follow
+      b.receive(third); // 5 and 6 continue it
+      expect(seen.map((p) => p[0])).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      const held = seen.slice(3, 5);
+      for (const p of held) expect(p.byteLength).toBe(p.buffer.byteLength);
+      const [run1, run2] = [seen.slice(0, 3), seen.slice(5)];
+      if (adopt) {
+        expect(run1.map((p) => p.buffer === first.buffer)).toEqual([true, true, true]);
+        expect(run2.map((p) => p.buffer === third.buffer)).toEqual([true, true]);
+      } else {
+        // Copies carved from one shared slab, not one ArrayBuffer per message.
+        expect(new Set([...run1, ...run2].map((p) => p.buffer)).size).toBe(1);
+      }
+    }
+  });
+
   it('copies what it delivers unless told the packets are its own', () => {
     for (const adopt of [false, true]) {
       const { a, b, toB, take, received } = createWire({ adoptReceivedPackets: adopt });
