@@ -78,15 +78,19 @@ export function writeDeltaHeader(w: BitWriter, h: DeltaHeader, baselineDistance:
 
 /**
  * Reads the baseline tick of a delta: the tick with the sent low bits in
- * `(newestTick - 2^TICK_BITS, newestTick]` (a baseline is a tick the client acknowledged, so
- * never newer than its newest; a packet whose baseline is older than the window would be misread,
- * see the docs).
+ * `(newestTick + MAX_DISTANCE - 2^TICK_BITS, newestTick + MAX_DISTANCE]`. A baseline is a tick
+ * the client acknowledged, so never newer than its newest, except for a client that restarted
+ * and is sent a delta against a tick its predecessor acknowledged: the window reaches that far
+ * ahead so that such a baseline reads as one the client does not hold (not as an older tick, which
+ * would make the delta look stale and leave the client waiting). A packet whose baseline is older
+ * than the window would be misread, see the docs.
  * @returns the baseline tick; < 1 when the client is far behind (then it holds no baseline).
  */
 export function readBaselineTick(r: BitReader, newestTick: number): number {
   const low = r.read(TICK_BITS);
   const span = 2 ** TICK_BITS;
-  return newestTick - ((((newestTick - low) % span) + span) % span);
+  const high = newestTick + MAX_DISTANCE;
+  return high - ((((high - low) % span) + span) % span);
 }
 
 /**
