@@ -60,7 +60,10 @@ export class SnapshotUnknownBaselineError extends SnapshotDecodeError {
 
 /** The snapshot is not newer than the newest one decoded (late or duplicate): `ERR_SNAPSHOT_STALE`. */
 export class SnapshotStaleError extends SnapshotDecodeError {
-  /** The packet's tick. */
+  /**
+   * The packet's tick (for a delta whose header gives its distance only relative to a baseline the
+   * client never decoded: the latest tick it can have).
+   */
   readonly tick: number;
 
   /**

@@ -1,7 +1,7 @@
 import { InvalidOptionError, type Logger, silentLogger } from '../core/index.js';
 import { BitReader } from './bit-reader.js';
 import { decodeDelta } from './delta-codec.js';
-import { readBaselineTick, readDeltaHeader, TICK_BITS } from './delta-header.js';
+import { MAX_DISTANCE, readBaselineTick, readDeltaHeader, TICK_BITS } from './delta-header.js';
 import {
   SnapshotDecodeError,
   SnapshotMalformedError,
@@ -215,7 +215,16 @@ export class SnapshotClient<D extends EntityDefinitions> {
           baselineTick,
           this.deliveredTicks[slot] === baselineTick ? this.deliveredDistances[slot] : undefined,
         );
-        if (header === undefined) return fail(new SnapshotUnknownBaselineError(baselineTick));
+        if (header === undefined) {
+          // "As before" of a baseline this client never decoded (one its predecessor acknowledged,
+          // before a restart): stale if even the latest tick such a delta can have is not newer.
+          const latestPossible = baselineTick + MAX_DISTANCE;
+          return fail(
+            latestPossible <= newestTick
+              ? new SnapshotStaleError(latestPossible, newestTick)
+              : new SnapshotUnknownBaselineError(baselineTick),
+          );
+        }
         tick = header.tick;
         distance = header.distance;
         if (tick <= newestTick) return fail(new SnapshotStaleError(tick, newestTick));

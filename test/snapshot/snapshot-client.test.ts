@@ -127,10 +127,38 @@ describe('SnapshotClient', () => {
     expect(r.ok && r.snapshot.entities.get(0)).toEqual({ id: 0, type: 'dot', x: 10, on: false });
     // a prediction reference the client does not hold (1030 - 1 - 5 = 1024)
     expect(errorCode(client.receive(delta(1031, 1, 5)))).toBe('ERR_SNAPSHOT_UNKNOWN_BASELINE');
-    // Baseline 2053 has the same low bits as 1029; the window is (newest - 1024, newest], so it
-    // reads as 1029 and the tick as 1030: stale. (A baseline is never newer than the newest tick.)
+    // Baseline 2053 has the same low bits as 1029; the window is (newest + 72 - 1024, newest + 72],
+    // so it reads as 1029 and the tick as 1030: stale.
     expect(errorCode(client.receive(delta(1030 + 1024, 1, 0)))).toBe('ERR_SNAPSHOT_STALE');
     expect(client.counters).toMatchObject({ decoded: 2, unknownBaseline: 1, stale: 1 });
+  });
+
+  it('after a restart, tells an old "as before" delta that is surely stale from one it cannot place', () => {
+    const { server, client } = setup();
+    const sent = new Map<number, Uint8Array>();
+    for (let tick = 1; tick <= 6; tick++) {
+      server.capture(tick, [{ id: 0, type: 'dot', x: tick, on: false }]);
+      sent.set(tick, server.encodeFor('a'));
+      expect(client.receive(sent.get(tick)!).ok).toBe(true);
+      server.receiveAck('a', client.createAck());
+    }
+    // A new client: it acks 0 (holds nothing), gets a full snapshot at tick 10, then tick 100.
+    const fresh = new SnapshotClient({ schema: dotSchema });
+    server.receiveAck('a', fresh.createAck());
+    server.capture(10, [{ id: 0, type: 'dot', x: 10, on: false }]);
+    expect(fresh.receive(server.encodeFor('a')).ok).toBe(true);
+    // Tick 5's packet (a delta against 4, distance "as before") arrives late: tick 4 is one it
+    // never decoded, and 4 + 72 > 10, so the delta could be newer than 10: unknown baseline.
+    expect(errorCode(fresh.receive(sent.get(5)!))).toBe('ERR_SNAPSHOT_UNKNOWN_BASELINE');
+    server.receiveAck('a', fresh.createAck());
+    server.capture(100, [{ id: 0, type: 'dot', x: 11, on: false }]);
+    expect(fresh.receive(server.encodeFor('a')).ok).toBe(true);
+    expect(fresh.wantsFullSnapshot).toBe(false);
+    // Now 4 + 72 <= 100: whatever its distance, it is stale, and no full snapshot is asked for.
+    const r = fresh.receive(sent.get(5)!);
+    expect(errorCode(r)).toBe('ERR_SNAPSHOT_STALE');
+    expect(fresh.wantsFullSnapshot).toBe(false);
+    expect(fresh.counters).toMatchObject({ stale: 1, unknownBaseline: 1 });
   });
 
   it('rejects stale and duplicate snapshots without asking for a full one', () => {
