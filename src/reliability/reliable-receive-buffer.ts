@@ -158,6 +158,19 @@ export class ReliableReceiveBuffer {
     return true;
   }
 
+  /**
+   * Gives the complete messages still waiting before `ready` arrays of their own (they were
+   * stored as slab or packet views because they were to be delivered at once; a listener that
+   * threw stopped that) and moves `ready` back to `expected`. Nothing to do when all were taken.
+   */
+  detachReady(): void {
+    for (let id = this.expected; id < this.ready; id++) {
+      const slot = this.slotFor(id);
+      if (slot?.payload !== undefined) slot.payload = slot.payload.slice();
+    }
+    this.ready = this.expected;
+  }
+
   /** Moves `ready` past the complete messages from it on. */
   private advanceReady(): void {
     if (this.ready < this.expected) this.ready = this.expected;

@@ -436,11 +436,16 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       }
     }
     this.oweAck();
-    if (deliveries !== undefined)
-      for (const [payload, kind] of deliveries) this.emit('message', payload, kind);
-    for (let m = this.receiveBuffer.takeNext(); m !== undefined; m = this.receiveBuffer.takeNext()) {
-      this.stats.reliableReceived++;
-      this.emit('message', m, 'reliable');
+    try {
+      if (deliveries !== undefined)
+        for (const [payload, kind] of deliveries) this.emit('message', payload, kind);
+      for (let m = this.receiveBuffer.takeNext(); m !== undefined; m = this.receiveBuffer.takeNext()) {
+        this.stats.reliableReceived++;
+        this.emit('message', m, 'reliable');
+      }
+    } finally {
+      // A throwing listener stopped the loop: what it did not deliver stays, as copies of its own.
+      this.receiveBuffer.detachReady();
     }
   }
 

@@ -58,6 +58,36 @@ describe('ReliableUdpChannel buffers: headroom, packet views, adopted packets', 
     }
   });
 
+  it('keeps what a throwing listener left undelivered as copies of its own, and delivers it next', () => {
+    for (const adopt of [false, true]) {
+      for (const throwOn of ['unreliable', 'reliable'] as const) {
+        const { a, b, toB, take } = createWire({ adoptReceivedPackets: adopt });
+        const seen: number[] = [];
+        let thrown = false;
+        b.on('message', (p, kind) => {
+          if (kind === throwOn && !thrown) {
+            thrown = true;
+            throw new Error('listener failed');
+          }
+          seen.push(p[0]!);
+        });
+        a.send(new Uint8Array(100).fill(9), 'unreliable');
+        for (const id of [0, 1, 2]) a.send(new Uint8Array(100).fill(id));
+        a.update();
+        const [packet] = take(toB);
+        expect(() => b.receive(packet!)).toThrow('listener failed');
+        const usage = b.bufferUsage();
+        // Messages 0-2 (or 1-2 when the first reliable delivery threw) wait in the ring.
+        expect(usage.receiveBufferedBytes).toBe(throwOn === 'reliable' ? 200 : 300);
+        a.send(new Uint8Array(100).fill(3));
+        a.update();
+        packet!.fill(0xee); // the caller reuses the packet: held messages must not change
+        b.receive(take(toB)[0]!);
+        expect(seen).toEqual(throwOn === 'reliable' ? [9, 1, 2, 3] : [0, 1, 2, 3]);
+      }
+    }
+  });
+
   it('copies what it delivers unless told the packets are its own', () => {
     for (const adopt of [false, true]) {
       const { a, b, toB, take, received } = createWire({ adoptReceivedPackets: adopt });
