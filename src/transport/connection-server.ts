@@ -53,11 +53,13 @@ export type TokenVerdict =
  * Checks a client's connect token (opaque bytes, at most 256). Called only after the client proved
  * its address with the cookie round trip, so spoofed floods never reach it. May be async (any
  * promise or thenable); at most `maxPendingValidations` run at once. Throwing or rejecting counts as
- * a rejection.
+ * a rejection. `signal` is aborted when the answer is no longer wanted (the check outlived
+ * `tokenValidationTimeoutMs`, or the server closed): pass it on to the database or HTTP call.
  */
 export type TokenValidator = (
   token: Uint8Array,
   from: PeerAddress,
+  signal: AbortSignal,
 ) => TokenVerdict | PromiseLike<TokenVerdict>;
 
 /** Options of {@link ConnectionServer}. */
@@ -168,6 +170,8 @@ interface PendingValidation {
   readonly deadline: number;
   /** Settles the handshake once (later calls do nothing). */
   readonly settle: (verdict: TokenVerdict, timedOut: boolean) => void;
+  /** Aborts the validator's work (its `signal`). */
+  readonly controller: AbortController;
 }
 
 interface ServerPeer {
@@ -328,6 +332,10 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     this.stop();
     for (const peer of [...this.peers.values()]) peer.connection.disconnect();
     this.closed = true;
+    for (const pending of this.pendingValidations) {
+      pending.controller.abort(new DOMException('connection server closed', 'AbortError'));
+    }
+    this.pendingValidations.clear();
     this.addresses.clear();
     this.transport.onDatagram(() => {});
   }
@@ -499,6 +507,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     // Neither callback can throw, so an async verdict never leaves an unhandled rejection.
     const pending: PendingValidation = {
       deadline: now + this.tokenValidationTimeoutMs,
+      controller: new AbortController(),
       settle: (verdict, timedOut) => {
         if (settled) return;
         settled = true;
@@ -509,6 +518,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
             { from, timeoutMs: this.tokenValidationTimeoutMs },
             'connect token check timed out',
           );
+          pending.controller.abort(new DOMException('connect token check timed out', 'TimeoutError'));
         }
         const accepted = this.stats.accepted;
         try {
@@ -527,7 +537,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     let verdict: TokenVerdict | PromiseLike<TokenVerdict>;
     let async: boolean;
     try {
-      verdict = this.validateToken(token, from);
+      verdict = this.validateToken(token, from, pending.controller.signal);
       async = isThenable(verdict);
     } catch (err) {
       reject(err);

@@ -173,6 +173,31 @@ describe('token validation deadline', () => {
     expect(b.server.counters.denied.tokenTimedOut).toBe(0);
   });
 
+  it('aborts the signal it gave the validator at the deadline, and on close()', () => {
+    const signals: AbortSignal[] = [];
+    const b = bench({
+      tokenValidationTimeoutMs: 100,
+      validateToken: (_token, _from, signal) => {
+        signals.push(signal);
+        return new Promise<boolean>(() => {});
+      },
+    });
+    respond(b, 1);
+    b.clock.advance(50);
+    respond(b, 2);
+    expect(signals.map((s) => s.aborted)).toEqual([false, false]);
+    b.clock.advance(50);
+    b.server.update();
+    expect(signals.map((s) => s.aborted)).toEqual([true, false]);
+    expect((signals[0]!.reason as DOMException).name).toBe('TimeoutError');
+    b.server.close();
+    expect(signals.map((s) => s.aborted)).toEqual([true, true]);
+    expect((signals[1]!.reason as DOMException).name).toBe('AbortError');
+    b.clock.advance(1000);
+    b.server.update(); // closed: nothing more is sent or counted
+    expect(b.server.counters.denied.tokenTimedOut).toBe(1);
+  });
+
   it('rejects a non-positive timeout', () => {
     expect(() => bench({ tokenValidationTimeoutMs: 0 })).toThrow(InvalidOptionError);
   });
