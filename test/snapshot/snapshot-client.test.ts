@@ -161,6 +161,29 @@ describe('SnapshotClient', () => {
     expect(fresh.counters).toMatchObject({ stale: 1, unknownBaseline: 1 });
   });
 
+  it('decodes the next delta whichever of two packets sent for one tick (two baselines) arrived', () => {
+    for (const keep of ['first', 'second'] as const) {
+      const { server, client } = setup();
+      const dot = (x: number) => [{ id: 0, type: 'dot' as const, x, on: x % 2 === 0 }];
+      server.capture(1, dot(1));
+      expect(client.receive(server.encodeFor('a')).ok).toBe(true);
+      server.receiveAck('a', client.createAck());
+      server.capture(2, dot(2));
+      expect(client.receive(server.encodeFor('a')).ok).toBe(true);
+      const ack2 = client.createAck(); // held back for now
+      server.capture(3, dot(3));
+      const first = server.encodeFor('a'); // against 1: distance 2
+      server.receiveAck('a', ack2);
+      const second = server.encodeFor('a'); // against 2: distance 1
+      expect(client.receive(keep === 'first' ? first : second).ok).toBe(true);
+      server.receiveAck('a', client.createAck());
+      server.capture(4, dot(4));
+      const r = client.receive(server.encodeFor('a'));
+      expect(r.ok && r.snapshot.tick).toBe(4);
+      expect(r.ok && r.snapshot.entities.get(0)).toEqual({ id: 0, ...dot(4)[0] });
+    }
+  });
+
   it('rejects stale and duplicate snapshots without asking for a full one', () => {
     const { server, client } = setup();
     server.capture(1, [{ id: 0, type: 'dot', x: 1, on: false }]);
