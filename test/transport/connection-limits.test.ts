@@ -132,41 +132,39 @@ describe('token validation deadline', () => {
     expect(b.server.counters.denied.serverFull).toBe(1);
   });
 
-  it('ignores a verdict that arrives after the deadline', async () => {
-    let release: ((v: boolean) => void) | undefined;
+  /** A server with a 100 ms deadline whose one check, started for peer 1, settles on `release`. */
+  const pendingCheck = () => {
+    let release: (verdict: boolean) => Promise<void> = async () => {};
     const b = bench({
       tokenValidationTimeoutMs: 100,
       validateToken: () =>
         new Promise<boolean>((resolve) => {
-          release = resolve;
+          release = async (verdict) => {
+            resolve(verdict);
+            await Promise.resolve();
+            await Promise.resolve();
+          };
         }),
     });
     respond(b, 1);
+    return { b, release: (verdict: boolean) => release(verdict) };
+  };
+
+  it('ignores a verdict that arrives after the deadline', async () => {
+    const { b, release } = pendingCheck();
     b.clock.advance(100);
     b.server.update();
-    release!(true);
-    await Promise.resolve();
-    await Promise.resolve();
+    await release(true);
     expect(b.server.connections.size).toBe(0);
     expect(b.server.counters.accepted).toBe(0);
     expect(deniedTo(b, peer(1))).toBe(1);
   });
 
   it('leaves a check that settles in time alone', async () => {
-    let release: ((v: boolean) => void) | undefined;
-    const b = bench({
-      tokenValidationTimeoutMs: 100,
-      validateToken: () =>
-        new Promise<boolean>((resolve) => {
-          release = resolve;
-        }),
-    });
-    respond(b, 1);
+    const { b, release } = pendingCheck();
     b.clock.advance(99);
     b.server.update();
-    release!(true);
-    await Promise.resolve();
-    await Promise.resolve();
+    await release(true);
     b.clock.advance(10);
     b.server.update();
     expect(b.server.connections.size).toBe(1);
