@@ -599,40 +599,40 @@ function envelopeCodecs(): Record<string, string | number>[] {
 }
 
 export async function run(): Promise<void> {
-  const pong = scenario(
-    'pong 60/s',
-    pongSchema,
-    pongStream(3600, createSeededRandom(1)),
-    pongStream(1200, createSeededRandom(2)),
-    60,
-  );
-  const gamePong = scenario(
-    'pong game 60/s',
-    gamePongSchema,
-    gamePongStream(3600, createSeededRandom(5)),
-    gamePongStream(1200, createSeededRandom(6)),
-    60,
-  );
-  const arena = scenario(
-    'arena 64 @30/s',
-    arenaSchema,
-    arenaStream(1800, createSeededRandom(3)),
-    arenaStream(600, createSeededRandom(4)),
-    30,
-  );
+  const scenarios = [
+    scenario(
+      'pong 60/s',
+      pongSchema,
+      pongStream(3600, createSeededRandom(1)),
+      pongStream(1200, createSeededRandom(2)),
+      60,
+    ),
+    scenario(
+      'pong game 60/s',
+      gamePongSchema,
+      gamePongStream(3600, createSeededRandom(5)),
+      gamePongStream(1200, createSeededRandom(6)),
+      60,
+    ),
+    scenario(
+      'arena 64 @30/s',
+      arenaSchema,
+      arenaStream(1800, createSeededRandom(3)),
+      arenaStream(600, createSeededRandom(4)),
+      30,
+    ),
+  ];
   printTable(
     'Bytes per second per client and µs per client per tick (server→client; 50 ms one way, loss both ways)',
-    [...pong.rows, ...gamePong.rows, ...arena.rows],
+    scenarios.flatMap((s) => s.rows),
   );
-  printTable('Where the delta bytes go (0% loss; per delta packet, then per second)', [
-    ...pong.breakdown,
-    ...gamePong.breakdown,
-    ...arena.breakdown,
-  ]);
-  printTable('deflateRaw per packet on top (0% loss; dictionary = 32 KiB of packets from another run)', [
-    ...pong.compression,
-    ...gamePong.compression,
-    ...arena.compression,
-  ]);
+  printTable(
+    'Where the delta bytes go (0% loss; per delta packet, then per second)',
+    scenarios.flatMap((s) => s.breakdown),
+  );
+  printTable(
+    'deflateRaw per packet on top (0% loss; dictionary = 32 KiB of packets from another run)',
+    scenarios.flatMap((s) => s.compression),
+  );
   printTable('SnapshotPacket envelope: static generated code vs runtime reflection', envelopeCodecs());
 }
