@@ -69,8 +69,6 @@ interface ClientState {
   baselineTick: number;
   /** Acknowledged ticks (ascending, at most `bufferSize`): the references deltas predict along. */
   acked: number[];
-  /** Latest tick when the client was added: only packets of later ticks are in `sent*`. */
-  readonly since: number;
   /** By `tick % bufferSize`: ticks sent to the client, with... */
   readonly sentTicks: Uint32Array;
   /** ...the distance of the packet sent (0: full), -1 when packets of several distances went out. */
@@ -183,7 +181,6 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
     this.clients.set(clientId, {
       baselineTick: 0,
       acked: [],
-      since: this.latestTick,
       sentTicks: new Uint32Array(this.ring.size),
       sentDistances: new Int8Array(this.ring.size),
     });
@@ -366,7 +363,7 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
 /** The distance of the one delta sent to the client at `tick`, or 0 (full, several, or not known). */
 function deliveredDistance(client: ClientState, tick: number): number {
   const slot = tick % client.sentTicks.length;
-  if (tick <= client.since || client.sentTicks[slot] !== tick) return 0;
+  if (client.sentTicks[slot] !== tick) return 0;
   return Math.max(0, client.sentDistances[slot]!);
 }
 
