@@ -74,8 +74,7 @@ export function predictRecords(
         n !== undefined &&
         Math.abs((n.q[k]! - qb) * far.distance + farRise * near.distance) > far.distance
       ) {
-        const pNear = extrapolate(qb, qb - n.q[k]!, near.distance, distance, field.maxQ);
-        p = pNear;
+        p = extrapolate(qb, qb - n.q[k]!, near.distance, distance, field.maxQ);
       }
       if (p !== qb) {
         q ??= b.q.slice();

@@ -503,15 +503,13 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     state.validating = true;
     const nonce = response.nonce.slice();
     const token = response.token.slice();
-    let settled = false;
     // Neither callback can throw, so an async verdict never leaves an unhandled rejection.
     const pending: PendingValidation = {
       deadline: now + this.tokenValidationTimeoutMs,
       controller: new AbortController(),
       settle: (verdict, timedOut) => {
-        if (settled) return;
-        settled = true;
-        this.pendingValidations.delete(pending);
+        // Settled already (or dropped by close()): a later verdict or deadline does nothing.
+        if (!this.pendingValidations.delete(pending)) return;
         state.validating = false;
         if (timedOut) {
           this.logger.warn(
