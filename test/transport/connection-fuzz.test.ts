@@ -4,7 +4,6 @@ import { createSeededRandom, ManualClock } from '../../src/core/index.js';
 import { ConnectionClient } from '../../src/transport/connection-client.js';
 import { CookieJar } from '../../src/transport/connection-cookie.js';
 import {
-  ConnectionPacketType as Type,
   isKeepAlive,
   readAccepted,
   readChallenge,
@@ -15,6 +14,7 @@ import {
   readPacketType,
   readPayload,
   sameNonce,
+  ConnectionPacketType as Type,
   writeAccepted,
   writeChallenge,
   writeChallengeResponse,
@@ -85,7 +85,8 @@ function serverRejects(bytes: Uint8Array, connected: boolean): boolean {
 
 /** What the client must drop: unparsed packets, another nonce, connection packets before connecting. */
 function clientRejects(bytes: Uint8Array, nonce: Uint8Array, connected: boolean): boolean {
-  const ours = (packet: { nonce: Uint8Array } | undefined) => packet !== undefined && sameNonce(packet.nonce, nonce);
+  const ours = (packet: { nonce: Uint8Array } | undefined) =>
+    packet !== undefined && sameNonce(packet.nonce, nonce);
   switch (readPacketType(bytes)) {
     case Type.Challenge:
       return !ours(readChallenge(bytes));
