@@ -18,16 +18,22 @@ export {
   DenyReason,
   type DenyReasonValue,
   MAX_CONNECT_TOKEN_BYTES,
-  PAYLOAD_HEADER_BYTES,
+  PAYLOAD_OVERHEAD_BYTES,
 } from './connection-packets.js';
 export {
   ConnectionServer,
   type ConnectionServerCounters,
   type ConnectionServerEvents,
   type ConnectionServerOptions,
-  type TokenValidator,
-  type TokenVerdict,
+  type TokenRefusal,
 } from './connection-server.js';
+export type {
+  ClientConnectToken,
+  ConnectTokenCheck,
+  ConnectTokenRefusal,
+  HandshakeTokenVerifier,
+  VerifiedConnectToken,
+} from './connection-token.js';
 export {
   addressKey,
   type DatagramHandler,
