@@ -10,8 +10,8 @@ export {
   ConnectTokenVerifier,
   type ConnectTokenVerifierOptions,
   decodeConnectToken,
+  HANDSHAKE_TOKEN_BYTES,
   InvalidConnectTokenError,
-  MAX_HANDSHAKE_TOKEN_BYTES,
   type PublicConnectToken,
   type VerifiedConnectToken,
 } from './connect-token/index.js';

@@ -133,6 +133,11 @@ export class ByteReader {
     }
   }
 
+  /** Every byte left must be zero (padding); consumes them. */
+  zeros(): void {
+    while (this.remaining > 0) if (this.u8() !== 0) throw new ShortRead('non-zero padding');
+  }
+
   /** The reader must have consumed every byte. */
   end(): void {
     if (this.remaining !== 0) throw new ShortRead('trailing bytes');

@@ -84,7 +84,7 @@ export class ConnectTokenIssuer {
    * Makes a token for `grant`.
    *
    * @param grant - who may sit where; validated (ids 1-128 UTF-8 bytes, `host:port`, user data <= 256 bytes).
-   * @returns the public token (at most 1,119 bytes; its handshake token at most 899).
+   * @returns the public token (991 bytes plus the server address; its handshake token is always 899).
    * @throws InvalidOptionError naming the bad `grant.*` field, or `clock` when it reads
    *   negative or past 2^53.
    */

@@ -17,4 +17,4 @@ export {
 } from './connect-token-verifier.js';
 export { InvalidConnectTokenError } from './errors.js';
 export { decodeConnectToken, type PublicConnectToken } from './public-connect-token.js';
-export { MAX_HANDSHAKE_TOKEN_BYTES } from './token-format.js';
+export { HANDSHAKE_TOKEN_BYTES } from './token-format.js';

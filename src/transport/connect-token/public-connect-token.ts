@@ -17,7 +17,7 @@ export interface PublicConnectToken {
   readonly clientToServerKey: Uint8Array;
   /** 32-byte key for packets the server sends. */
   readonly serverToClientKey: Uint8Array;
-  /** The opaque bytes the client sends in its handshake (key id, nonce, expiry and the sealed private part). At most 899 bytes. */
+  /** The opaque bytes the client sends in its handshake (key id, nonce, expiry and the sealed private part). Always 899 bytes (padded), whatever it carries. */
   readonly handshakeToken: Uint8Array;
 }
 

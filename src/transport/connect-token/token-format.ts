@@ -22,15 +22,14 @@ export const HANDSHAKE_HEADER_BYTES = 1 + 4 + 8 + 4;
 export const SEALED_OFFSET = HANDSHAKE_HEADER_BYTES + XCHACHA_NONCE_BYTES;
 /** timeout u32, two keys, four strings with u8 lengths, user data with a u16 length. */
 const PRIVATE_FIXED_BYTES = 4 + 2 * CONNECT_TOKEN_KEY_BYTES + 4 * 1 + 2;
-/** Smallest private part: every string one byte, no user data. */
-export const MIN_PRIVATE_BYTES = PRIVATE_FIXED_BYTES + 4;
-/** Largest private part. */
-export const MAX_PRIVATE_BYTES =
+/**
+ * Size of every private part: the largest possible one. Shorter contents are zero-padded (as
+ * netcode.io pads to 1024), so the token's size says nothing about its ids or user data.
+ */
+export const PRIVATE_PART_BYTES =
   PRIVATE_FIXED_BYTES + 3 * MAX_ID_BYTES + MAX_SERVER_ADDRESS_BYTES + MAX_USER_DATA_BYTES;
-/** Smallest well-formed handshake token. */
-export const MIN_HANDSHAKE_TOKEN_BYTES = SEALED_OFFSET + MIN_PRIVATE_BYTES + AEAD_TAG_BYTES;
-/** Largest handshake token the issuer makes and the verifier reads (899 bytes, under 1024). */
-export const MAX_HANDSHAKE_TOKEN_BYTES = SEALED_OFFSET + MAX_PRIVATE_BYTES + AEAD_TAG_BYTES;
+/** Size of every handshake token: 899 bytes (under the agreed 1024). */
+export const HANDSHAKE_TOKEN_BYTES = SEALED_OFFSET + PRIVATE_PART_BYTES + AEAD_TAG_BYTES;
 
 /** The clear header of a handshake token. */
 export interface HandshakeHeader {
@@ -74,7 +73,7 @@ export function writeHandshakeHeader(header: HandshakeHeader): Uint8Array {
 
 /** The header of a handshake token, or `undefined` when its size or version is wrong. */
 export function readHandshakeHeader(token: Uint8Array): HandshakeHeader | undefined {
-  if (token.length < MIN_HANDSHAKE_TOKEN_BYTES || token.length > MAX_HANDSHAKE_TOKEN_BYTES) return undefined;
+  if (token.length !== HANDSHAKE_TOKEN_BYTES) return undefined;
   try {
     const r = new ByteReader(token);
     if (r.u8() !== CONNECT_TOKEN_VERSION) return undefined;
@@ -90,9 +89,7 @@ export function writePrivatePart(p: PrivatePart): Uint8Array {
   const match = utf8Bytes(p.matchId);
   const room = utf8Bytes(p.roomId);
   const address = utf8Bytes(p.serverAddress);
-  const w = new ByteWriter(
-    PRIVATE_FIXED_BYTES + player.length + match.length + room.length + address.length + p.userData.length,
-  );
+  const w = new ByteWriter(PRIVATE_PART_BYTES);
   w.u32(p.timeoutMs);
   w.raw(p.clientToServerKey);
   w.raw(p.serverToClientKey);
@@ -104,7 +101,7 @@ export function writePrivatePart(p: PrivatePart): Uint8Array {
   return w.bytes;
 }
 
-/** The private part, or `undefined` when any field is out of range or bytes are left over. */
+/** The private part, or `undefined` when any field is out of range or the padding is not zero. */
 export function readPrivatePart(bytes: Uint8Array): PrivatePart | undefined {
   try {
     const r = new ByteReader(bytes);
@@ -118,7 +115,7 @@ export function readPrivatePart(bytes: Uint8Array): PrivatePart | undefined {
     const userDataLength = r.u16();
     if (userDataLength > MAX_USER_DATA_BYTES) return undefined;
     const userData = r.copy(userDataLength);
-    r.end();
+    r.zeros();
     if (timeoutMs < 1 || !isServerAddress(serverAddress)) return undefined;
     return {
       timeoutMs,
