@@ -35,7 +35,7 @@ import {
   writeConnectRequest,
 } from './connection-packets.js';
 import { deriveSessionKey, KEY_BYTES, openHandshake, type SessionKeys, sealHandshake } from './connection-seal.js';
-import type { ClientConnectToken } from './connection-token.js';
+import type { PublicConnectToken } from './connect-token/index.js';
 import type { DatagramTransport, PeerAddress } from './datagram-transport.js';
 import { ConnectFailedError } from './errors.js';
 import { RepeatingTimer } from './repeating-timer.js';
@@ -65,7 +65,7 @@ export interface ConnectionClientOptions extends ConnectionTimings {
    * sent to the server, its keys seal and open every packet, and its protocol id, server address and
    * timeout are used.
    */
-  token: ClientConnectToken;
+  token: PublicConnectToken;
   /**
    * Where to send (default: the token's `serverAddress`); set it to reach the server through a
    * proxy or another spelling of its address. Packets from any other address are dropped as
@@ -151,7 +151,7 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
   private readonly server: PeerAddress;
   private readonly protocolId: number;
   private readonly protocolVersion: number;
-  private readonly token: ClientConnectToken;
+  private readonly token: ConnectToken;
   private readonly clock: Clock;
   private readonly random: RandomSource;
   private readonly logger: Logger;
@@ -423,8 +423,14 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
   }
 }
 
+/** The parts of a public connect token a client connects with. */
+type ConnectToken = Pick<
+  PublicConnectToken,
+  'protocolId' | 'timeoutMs' | 'serverAddress' | 'clientToServerKey' | 'serverToClientKey' | 'handshakeToken'
+>;
+
 /** Validates the `token` option and keeps a private copy of what the client uses. */
-function checkToken(token: ClientConnectToken | undefined, maxDatagramSize: number): ClientConnectToken {
+function checkToken(token: PublicConnectToken | undefined, maxDatagramSize: number): ConnectToken {
   if (token === null || typeof token !== 'object')
     throw new InvalidOptionError('token', 'must be a decoded connect token (decodeConnectToken)');
   const key = (name: 'clientToServerKey' | 'serverToClientKey'): Uint8Array => {

@@ -35,7 +35,7 @@ import {
   writeDenied,
 } from './connection-packets.js';
 import { deriveSessionKey, openHandshake, sealHandshake } from './connection-seal.js';
-import type { ConnectTokenRefusal, HandshakeTokenVerifier, VerifiedConnectToken } from './connection-token.js';
+import type { ConnectTokenRefusal, ConnectTokenVerifier, VerifiedConnectToken } from './connect-token/index.js';
 import { addressKey, type DatagramTransport, type PeerAddress } from './datagram-transport.js';
 import { RepeatingTimer } from './repeating-timer.js';
 import type { DropReason, TransportObserver } from './transport-observer.js';
@@ -48,6 +48,9 @@ import type { DropReason, TransportObserver } from './transport-observer.js';
  *   token seen on the wire, replayed without its keys).
  */
 export type TokenRefusal = ConnectTokenRefusal | 'token_in_use' | 'player_in_use' | 'no_proof';
+
+/** What the server needs of a {@link ConnectTokenVerifier}: `verify`, which must never throw. */
+export type HandshakeTokenVerifier = Pick<ConnectTokenVerifier, 'verify'>;
 
 /** Options of {@link ConnectionServer}. */
 export interface ConnectionServerOptions extends ConnectionTimings {

@@ -12,7 +12,7 @@ import {
   prefixByte,
 } from './connection-packets.js';
 import { type OpenRefusal, PacketSeal, type SessionKeys } from './connection-seal.js';
-import type { VerifiedConnectToken } from './connection-token.js';
+import type { VerifiedConnectToken } from './connect-token/index.js';
 import type { PeerAddress } from './datagram-transport.js';
 
 /**

@@ -42,15 +42,10 @@ export {
   type ConnectionServerCounters,
   type ConnectionServerEvents,
   type ConnectionServerOptions,
+  type HandshakeTokenVerifier,
   type TokenRefusal,
 } from './connection-server.js';
-export type {
-  ClientConnectToken,
-  ConnectTokenCheck,
-  ConnectTokenRefusal,
-  HandshakeTokenVerifier,
-  VerifiedConnectToken,
-} from './connection-token.js';
+
 export {
   addressKey,
   type DatagramHandler,
