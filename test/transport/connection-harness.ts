@@ -1,4 +1,4 @@
-import { createSeededRandom, ManualClock } from '../../src/core/index.js';
+import { type Clock, createSeededRandom, ManualClock } from '../../src/core/index.js';
 import {
   type ConnectTokenGrant,
   ConnectTokenIssuer,
@@ -24,7 +24,7 @@ export const TOKEN_KEY = { id: 1, key: new Uint8Array(32).fill(9) };
 
 /** Connect tokens for a world: an issuer and the server's verifier, on the world's clock. */
 export function createTokens(
-  clock: ManualClock,
+  clock: Clock,
   options: Partial<ConnectTokenIssuerOptions> = {},
   serverAddress = `${SERVER_ADDRESS.address}:${SERVER_ADDRESS.port}`,
 ) {
