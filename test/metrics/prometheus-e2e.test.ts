@@ -9,15 +9,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMatchServer } from '../../examples/match-server/server.js';
 import { buildDashboard, dashboardExpressions } from '../../monitoring/generator/dashboard.js';
-import { createSeededRandom } from '../../src/core/index.js';
+import { createSeededRandom, systemClock } from '../../src/core/index.js';
 import { alertRules, MetricsCollector, MetricsServer } from '../../src/metrics/index.js';
 import { TickLoop } from '../../src/server/index.js';
 import {
+  addressKey,
   ConnectionClient,
   ConnectionServer,
   LossyUdpProxy,
   UdpTransport,
 } from '../../src/transport/index.js';
+import { createTokens } from '../transport/connection-harness.js';
 import { PrometheusProcess } from './prometheus-process.js';
 import { hasPrometheus, hasPromtool, monitoringDir, promtool } from './prometheus-tools.js';
 
@@ -45,9 +47,11 @@ async function startGameServer(): Promise<number> {
     observer: collector.transportObserver,
   });
   stops.push(() => serverTransport.close());
+  const tokens = createTokens(systemClock, {}, addressKey(serverTransport.localAddress));
   const server = new ConnectionServer({
     transport: serverTransport,
     protocolId: PROTOCOL_ID,
+    connectTokens: tokens.verifier,
     channelObserver: collector.channelObserver,
     observer: collector.transportObserver,
   });
@@ -83,8 +87,8 @@ async function startGameServer(): Promise<number> {
     stops.push(() => transport.close());
     const client = new ConnectionClient({
       transport,
+      token: tokens.issue(),
       server: proxy.address,
-      protocolId: PROTOCOL_ID,
       random: createSeededRandom(100 + i),
     });
     stops.push(() => client.close());
