@@ -47,7 +47,9 @@ async function startGameServer(): Promise<number> {
     observer: collector.transportObserver,
   });
   stops.push(() => serverTransport.close());
-  const tokens = createTokens(systemClock, {}, addressKey(serverTransport.localAddress));
+  // A long connection timeout: starting the embedded match server below can block this process's
+  // event loop for seconds on a busy machine, and a timed-out client would empty the metrics.
+  const tokens = createTokens(systemClock, { timeoutMs: 120_000 }, addressKey(serverTransport.localAddress));
   const server = new ConnectionServer({
     transport: serverTransport,
     protocolId: PROTOCOL_ID,
