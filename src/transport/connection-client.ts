@@ -10,6 +10,7 @@ import {
   type Timers,
 } from '../core/index.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
+import type { PublicConnectToken } from './connect-token/index.js';
 import type {
   Connection,
   ConnectionChannelOptions,
@@ -19,9 +20,9 @@ import type {
 import { ConnectionFactory } from './connection-factory.js';
 import { check } from './connection-options.js';
 import {
-  challengeResponseSize,
   ConnectionPacketType,
   type Cookie,
+  challengeResponseSize,
   DenyReason,
   MAX_CONNECT_TOKEN_BYTES,
   NONCE_BYTES,
@@ -34,8 +35,13 @@ import {
   writeChallengeResponse,
   writeConnectRequest,
 } from './connection-packets.js';
-import { deriveSessionKey, KEY_BYTES, openHandshake, type SessionKeys, sealHandshake } from './connection-seal.js';
-import type { PublicConnectToken } from './connect-token/index.js';
+import {
+  deriveSessionKey,
+  KEY_BYTES,
+  openHandshake,
+  type SessionKeys,
+  sealHandshake,
+} from './connection-seal.js';
 import type { DatagramTransport, PeerAddress } from './datagram-transport.js';
 import { ConnectFailedError } from './errors.js';
 import { RepeatingTimer } from './repeating-timer.js';
@@ -362,8 +368,13 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
     };
     this.keys = keys;
     // The proof: a tag under our key over the packet, which a copy of the handshake token alone cannot make.
-    return writeChallengeResponse(this.protocolId, this.protocolVersion, this.nonce, cookie, this.token.handshakeToken, (signed) =>
-      sealHandshake(keys.send, signed, new Uint8Array(0)),
+    return writeChallengeResponse(
+      this.protocolId,
+      this.protocolVersion,
+      this.nonce,
+      cookie,
+      this.token.handshakeToken,
+      (signed) => sealHandshake(keys.send, signed, new Uint8Array(0)),
     );
   }
 
@@ -441,9 +452,15 @@ function checkToken(token: PublicConnectToken | undefined, maxDatagramSize: numb
   };
   const handshake = token.handshakeToken;
   if (!(handshake instanceof Uint8Array) || handshake.length > MAX_CONNECT_TOKEN_BYTES)
-    throw new InvalidOptionError('token.handshakeToken', `must be a Uint8Array of at most ${MAX_CONNECT_TOKEN_BYTES} bytes`);
+    throw new InvalidOptionError(
+      'token.handshakeToken',
+      `must be a Uint8Array of at most ${MAX_CONNECT_TOKEN_BYTES} bytes`,
+    );
   if (challengeResponseSize(handshake.length) > maxDatagramSize)
-    throw new InvalidOptionError('token.handshakeToken', `does not fit the transport's maxDatagramSize (${maxDatagramSize})`);
+    throw new InvalidOptionError(
+      'token.handshakeToken',
+      `does not fit the transport's maxDatagramSize (${maxDatagramSize})`,
+    );
   if (typeof token.serverAddress !== 'string')
     throw new InvalidOptionError('token.serverAddress', 'must be a string "host:port"');
   return Object.freeze({

@@ -122,7 +122,8 @@ export class PacketSeal {
    */
   constructor(keys: SessionKeys, protocolId: number, maxDatagramSize: number, openInPlace: boolean) {
     this.keys = keys;
-    for (const ad of [this.sendAd, this.receiveAd]) new DataView(ad.buffer).setUint32(SEALED_HEADER_BYTES, protocolId, true);
+    for (const ad of [this.sendAd, this.receiveAd])
+      new DataView(ad.buffer).setUint32(SEALED_HEADER_BYTES, protocolId, true);
     this.slab = new ByteSlab(Math.max(64 * 1024, 4 * maxDatagramSize), 0);
     this.scratch = openInPlace ? undefined : new Uint8Array(maxDatagramSize);
   }
@@ -207,8 +208,10 @@ export function writePacketNumber(out: Uint8Array, offset: number, value: number
 
 /** Reads a u64 little-endian packet number; values past 2^53 come back inexact but above {@link MAX_PACKET_NUMBER}. @internal */
 export function readPacketNumber(data: Uint8Array, offset: number): number {
-  const low = (data[offset]! | (data[offset + 1]! << 8) | (data[offset + 2]! << 16) | (data[offset + 3]! << 24)) >>> 0;
+  const low =
+    (data[offset]! | (data[offset + 1]! << 8) | (data[offset + 2]! << 16) | (data[offset + 3]! << 24)) >>> 0;
   const high =
-    (data[offset + 4]! | (data[offset + 5]! << 8) | (data[offset + 6]! << 16) | (data[offset + 7]! << 24)) >>> 0;
+    (data[offset + 4]! | (data[offset + 5]! << 8) | (data[offset + 6]! << 16) | (data[offset + 7]! << 24)) >>>
+    0;
   return high * 0x1_0000_0000 + low;
 }

@@ -12,6 +12,11 @@ import {
 import type { ChannelObserver } from '../reliability/channel-observer.js';
 import { type AddressState, AddressTable, TokenBucket } from './address-table.js';
 import type {
+  ConnectTokenRefusal,
+  ConnectTokenVerifier,
+  VerifiedConnectToken,
+} from './connect-token/index.js';
+import type {
   Connection,
   ConnectionChannelOptions,
   ConnectionTimings,
@@ -35,7 +40,6 @@ import {
   writeDenied,
 } from './connection-packets.js';
 import { deriveSessionKey, openHandshake, sealHandshake } from './connection-seal.js';
-import type { ConnectTokenRefusal, ConnectTokenVerifier, VerifiedConnectToken } from './connect-token/index.js';
 import { addressKey, type DatagramTransport, type PeerAddress } from './datagram-transport.js';
 import { RepeatingTimer } from './repeating-timer.js';
 import type { DropReason, TransportObserver } from './transport-observer.js';
@@ -398,7 +402,13 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     this.receiveChallengeResponse(request as ChallengeResponse, state, key, from, now);
   }
 
-  private receiveConnected(peer: ServerPeer, data: Uint8Array, key: string, from: PeerAddress, now: number): void {
+  private receiveConnected(
+    peer: ServerPeer,
+    data: Uint8Array,
+    key: string,
+    from: PeerAddress,
+    now: number,
+  ): void {
     const connection = peer.connection;
     const type = readPacketType(data);
     switch (type) {
@@ -411,7 +421,10 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
       }
       case ConnectionPacketType.ConnectRequest:
       case ConnectionPacketType.ChallengeResponse: {
-        const request = type === ConnectionPacketType.ConnectRequest ? readConnectRequest(data) : readChallengeResponse(data);
+        const request =
+          type === ConnectionPacketType.ConnectRequest
+            ? readConnectRequest(data)
+            : readChallengeResponse(data);
         if (request === undefined || request.protocolId !== this.protocolId) {
           this.drop('malformed');
           return;
@@ -485,7 +498,10 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     }
     const use = this.tokenHistory.get(token.tokenId);
     const holder = this.byToken.get(token.tokenId);
-    if ((use !== undefined && use.address !== key) || (holder !== undefined && addressKey(holder.peer) !== key)) {
+    if (
+      (use !== undefined && use.address !== key) ||
+      (holder !== undefined && addressKey(holder.peer) !== key)
+    ) {
       refuse('token_in_use', DenyReason.TokenInUse);
       return;
     }
@@ -511,7 +527,14 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     const sendKey = deriveSessionKey(token.serverToClientKey, response.nonce, response.cookie);
     const accepted = this.stats.accepted;
     try {
-      this.completeHandshake(token, key, from, response.nonce.slice(), { send: sendKey, receive: receiveKey }, state);
+      this.completeHandshake(
+        token,
+        key,
+        from,
+        response.nonce.slice(),
+        { send: sendKey, receive: receiveKey },
+        state,
+      );
     } catch (err) {
       this.handshakeFailed(err, this.stats.accepted !== accepted, key, from, response.nonce);
     }

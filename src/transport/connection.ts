@@ -4,6 +4,7 @@ import type { MessageKind } from '../reliability/channel-counters.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
 import type { ReliableUdpChannelOptions } from '../reliability/channel-options.js';
 import { ReliableUdpChannel } from '../reliability/reliable-udp-channel.js';
+import type { VerifiedConnectToken } from './connect-token/index.js';
 import {
   ConnectionPacketType,
   DISCONNECT_SIZE,
@@ -12,7 +13,6 @@ import {
   prefixByte,
 } from './connection-packets.js';
 import { type OpenRefusal, PacketSeal, type SessionKeys } from './connection-seal.js';
-import type { VerifiedConnectToken } from './connect-token/index.js';
 import type { PeerAddress } from './datagram-transport.js';
 
 /**

@@ -3,9 +3,9 @@ import { createSeededRandom, systemClock } from '../../src/core/index.js';
 import type { Connection } from '../../src/transport/connection.js';
 import { ConnectionClient } from '../../src/transport/connection-client.js';
 import { ConnectionServer } from '../../src/transport/connection-server.js';
+import { addressKey } from '../../src/transport/datagram-transport.js';
 import { LossyUdpProxy } from '../../src/transport/lossy-udp-proxy.js';
 import { UdpTransport } from '../../src/transport/udp-transport.js';
-import { addressKey } from '../../src/transport/datagram-transport.js';
 import { checkPayload, createTokens, PROTOCOL_ID, payloadFor } from './connection-harness.js';
 
 const cleanups: (() => unknown)[] = [];

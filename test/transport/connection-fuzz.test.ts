@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSeededRandom, ManualClock } from '../../src/core/index.js';
+import type { PublicConnectToken } from '../../src/transport/connect-token/index.js';
 import { ConnectionClient } from '../../src/transport/connection-client.js';
 import { CookieJar } from '../../src/transport/connection-cookie.js';
-import type { PublicConnectToken } from '../../src/transport/connect-token/index.js';
 import {
   type Cookie,
   challengeResponseSize,
@@ -169,7 +169,10 @@ describe('connection-layer parsers of untrusted bytes (fast-check)', () => {
     const latest = fake.sent.at(-1)!.data.slice(7, 15);
     fake.deliver(writeChallenge(latest, COOKIE), SERVER_ADDRESS);
     const key = deriveSessionKey(token.serverToClientKey, latest, COOKIE);
-    fake.deliver(writeAccepted(latest, 1, (ad, plain) => sealHandshake(key, ad, plain)), SERVER_ADDRESS);
+    fake.deliver(
+      writeAccepted(latest, 1, (ad, plain) => sealHandshake(key, ad, plain)),
+      SERVER_ADDRESS,
+    );
     expect(client.state).toBe('connected');
     fc.assert(property(), { numRuns: 3000 });
   });

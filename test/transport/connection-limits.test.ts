@@ -1,9 +1,9 @@
 import { BlockList } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createSeededRandom, InvalidOptionError, ManualClock, silentLogger } from '../../src/core/index.js';
+import type { PublicConnectToken } from '../../src/transport/connect-token/index.js';
 import { ConnectionClient } from '../../src/transport/connection-client.js';
 import { CookieJar } from '../../src/transport/connection-cookie.js';
-import type { PublicConnectToken } from '../../src/transport/connect-token/index.js';
 import {
   CHALLENGE_SIZE,
   ConnectionPacketType,
@@ -43,7 +43,14 @@ function bench(options: Partial<ConnectionServerOptions> = {}) {
 /** A ChallengeResponse as a client holding `token` sends it; without a token, empty and unproven. */
 function response(n: number, cookie: Cookie, token?: PublicConnectToken): Uint8Array {
   if (token === undefined)
-    return writeChallengeResponse(PROTOCOL_ID, 0, nonce(n), cookie, new Uint8Array(0), () => new Uint8Array(16));
+    return writeChallengeResponse(
+      PROTOCOL_ID,
+      0,
+      nonce(n),
+      cookie,
+      new Uint8Array(0),
+      () => new Uint8Array(16),
+    );
   const key = deriveSessionKey(token.clientToServerKey, nonce(n), cookie);
   return writeChallengeResponse(PROTOCOL_ID, 0, nonce(n), cookie, token.handshakeToken, (signed) =>
     sealHandshake(key, signed, new Uint8Array(0)),
@@ -212,7 +219,11 @@ describe('completing a handshake', () => {
 
   it('validates the channel options in the constructor, naming the option', () => {
     const fake = fakeTransport();
-    const base = { transport: fake.transport, protocolId: PROTOCOL_ID, connectTokens: createTokens(new ManualClock(0)).verifier };
+    const base = {
+      transport: fake.transport,
+      protocolId: PROTOCOL_ID,
+      connectTokens: createTokens(new ManualClock(0)).verifier,
+    };
     expect(() => new ConnectionServer({ ...base, channel: { windowSize: 0 } })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'channel.windowSize' }),
     );

@@ -1,13 +1,19 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createSeededRandom, InvalidOptionError, ManualClock, type Timers } from '../../src/core/index.js';
 import type { MessageKind } from '../../src/reliability/channel-counters.js';
+import { ConnectTokenIssuer } from '../../src/transport/connect-token/index.js';
 import type { Connection, DisconnectReason } from '../../src/transport/connection.js';
 import { type ClientDisconnectReason, ConnectionClient } from '../../src/transport/connection-client.js';
 import { ConnectionServer } from '../../src/transport/connection-server.js';
 import { addressKey } from '../../src/transport/datagram-transport.js';
 import { ConnectFailedError } from '../../src/transport/errors.js';
-import { ConnectTokenIssuer } from '../../src/transport/connect-token/index.js';
-import { createTokens, createWorld, fakeTransport, PROTOCOL_ID, SERVER_ADDRESS } from './connection-harness.js';
+import {
+  createTokens,
+  createWorld,
+  fakeTransport,
+  PROTOCOL_ID,
+  SERVER_ADDRESS,
+} from './connection-harness.js';
 import { manualTimers } from './manual-timers.js';
 
 describe('connection handshake', () => {
@@ -145,8 +151,15 @@ describe('connection handshake', () => {
     });
     const expiring = world.tokens.issue();
     const first = world.client();
-    const results = [unknownKey.connect(), wrongServer.connect(), first.connect()].map((p) => p.catch((e) => e));
-    world.run(() => first.state === 'connected' && unknownKey.state === 'disconnected' && wrongServer.state === 'disconnected');
+    const results = [unknownKey.connect(), wrongServer.connect(), first.connect()].map((p) =>
+      p.catch((e) => e),
+    );
+    world.run(
+      () =>
+        first.state === 'connected' &&
+        unknownKey.state === 'disconnected' &&
+        wrongServer.state === 'disconnected',
+    );
     const full = world.client();
     const fourth = full.connect().catch((e) => e);
     world.run(() => full.state === 'disconnected');
@@ -333,11 +346,13 @@ describe('connection options', () => {
     const client = { transport, token, random: createSeededRandom(1) };
     expect(option(() => new ConnectionClient({ ...client, token: undefined as never }))).toBe('token');
     expect(
-      option(() => new ConnectionClient({ ...client, token: { ...token, clientToServerKey: new Uint8Array(16) } })),
+      option(
+        () => new ConnectionClient({ ...client, token: { ...token, clientToServerKey: new Uint8Array(16) } }),
+      ),
     ).toBe('token.clientToServerKey');
-    expect(option(() => new ConnectionClient({ ...client, token: { ...token, serverAddress: 'nowhere' } }))).toBe(
-      'token.serverAddress',
-    );
+    expect(
+      option(() => new ConnectionClient({ ...client, token: { ...token, serverAddress: 'nowhere' } })),
+    ).toBe('token.serverAddress');
     const small = { ...fakeTransport().transport, maxDatagramSize: 900 };
     expect(option(() => new ConnectionClient({ ...client, transport: small }))).toBe('token.handshakeToken');
   });
