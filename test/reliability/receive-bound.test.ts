@@ -73,8 +73,13 @@ describe('receive-buffer bound (issue 9)', () => {
       ch.receive(tinyFragments(s, 1 + (s % 8), (s >> 3) * 149, 149, 65_535));
       expect(held(ch)).toBeLessThanOrEqual(CAP);
     }
-    expect(held(ch)).toBeLessThanOrEqual(CAP - ch.bufferUsage().receiveReserveBytes);
-    expect(ch.counters.receiveBufferOverflows).toBeGreaterThan(0);
+    // Kept for the next message: 262,144 + 222 fragments × 256 = 318,976; early data gets the
+    // other 729,600 bytes: 2,838 pieces of 257. Packets 0-18 fit whole, 19 on are refused.
+    const reserve = ch.bufferUsage().receiveReserveBytes;
+    expect(reserve).toBe(318_976);
+    expect(ch.bufferUsage().receiveBufferedPieces).toBe(Math.floor((CAP - reserve) / (1 + PIECE_OVERHEAD)));
+    expect(ch.bufferUsage().receiveBufferedPieces).toBe(2838);
+    expect(ch.counters.receiveBufferOverflows).toBe(440 - 19);
   });
 
   it('an honest largest message still arrives after early data filled the rest of the buffer', () => {
