@@ -135,7 +135,9 @@ export class ByteReader {
 
   /** Every byte left must be zero (padding); consumes them. */
   zeros(): void {
-    while (this.remaining > 0) if (this.u8() !== 0) throw new ShortRead('non-zero padding');
+    for (let i = this.offset; i < this.bytes.length; i++)
+      if (this.bytes[i] !== 0) throw new ShortRead('non-zero padding');
+    this.offset = this.bytes.length;
   }
 
   /** The reader must have consumed every byte. */
