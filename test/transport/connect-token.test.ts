@@ -153,13 +153,15 @@ describe('ConnectTokenIssuer and decodeConnectToken', () => {
   });
 
   it('refuses to issue when the clock does not read epoch milliseconds', () => {
-    const issuer = new ConnectTokenIssuer({
-      key: CURRENT,
-      protocolId: PROTOCOL,
-      clock: { now: () => -5 },
-      random: createSeededRandom(1),
-    });
-    expect(() => issuer.issue(GRANT)).toThrow(expect.objectContaining({ option: 'clock' }));
+    for (const now of [-5, 0, 123_456, 1_577_836_799_999, 2 ** 53]) {
+      const issuer = new ConnectTokenIssuer({
+        key: CURRENT,
+        protocolId: PROTOCOL,
+        clock: { now: () => now },
+        random: createSeededRandom(1),
+      });
+      expect(() => issuer.issue(GRANT), String(now)).toThrow(expect.objectContaining({ option: 'clock' }));
+    }
   });
 
   it('decodeConnectToken throws InvalidConnectTokenError on bad bytes', () => {
@@ -192,6 +194,23 @@ describe('ConnectTokenVerifier', () => {
     clock.advance(29_999);
     expect(verifier.verify(token).ok).toBe(true);
     clock.advance(1);
+    expect(verifier.verify(token)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('fails closed when its clock stops reading epoch milliseconds', () => {
+    const { handshake } = setup();
+    let now = EPOCH;
+    const verifier = new ConnectTokenVerifier({
+      keys: [CURRENT],
+      protocolId: PROTOCOL,
+      serverAddresses: [ADDRESS],
+      clock: { now: () => now },
+    });
+    const token = handshake();
+    expect(verifier.verify(token).ok).toBe(true);
+    now = 5_000;
+    expect(verifier.verify(token)).toEqual({ ok: false, reason: 'expired' });
+    now = Number.NaN;
     expect(verifier.verify(token)).toEqual({ ok: false, reason: 'expired' });
   });
 
@@ -270,7 +289,7 @@ describe('ConnectTokenVerifier', () => {
       keys: [CURRENT],
       protocolId: PROTOCOL,
       serverAddresses: [ADDRESS],
-      clock: new ManualClock(),
+      clock: new ManualClock(EPOCH),
     };
     const bad: [object, string][] = [
       [{ keys: [] }, 'keys'],
@@ -280,6 +299,8 @@ describe('ConnectTokenVerifier', () => {
       [{ serverAddresses: [ADDRESS, 'nope'] }, 'serverAddresses[1]'],
       [{ protocolId: -1 }, 'protocolId'],
       [{ clock: null }, 'clock'],
+      // A monotonic clock (performance.now() starts near 0) would accept tokens for decades.
+      [{ clock: new ManualClock(123_456) }, 'clock'],
     ];
     for (const [change, option] of bad)
       expect(() => new ConnectTokenVerifier({ ...base, ...change } as never)).toThrow(

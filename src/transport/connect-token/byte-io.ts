@@ -6,9 +6,10 @@
  * @internal
  */
 
+import { isUtf8 } from 'node:buffer';
+
 const utf8 = new TextEncoder();
 const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Raised inside the reader; never escapes the parsers. @internal */
 export class ShortRead extends Error {}
@@ -126,16 +127,16 @@ export class ByteReader {
   text(min: number, max: number): string {
     const length = this.u8();
     if (length < min || length > max) throw new ShortRead('string length out of range');
-    try {
-      return strictUtf8.decode(this.sub(length));
-    } catch {
-      throw new ShortRead('invalid UTF-8');
-    }
+    const bytes = this.sub(length);
+    if (!isUtf8(bytes)) throw new ShortRead('invalid UTF-8');
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   }
 
   /** Every byte left must be zero (padding); consumes them. */
   zeros(): void {
-    while (this.remaining > 0) if (this.u8() !== 0) throw new ShortRead('non-zero padding');
+    for (let i = this.offset; i < this.bytes.length; i++)
+      if (this.bytes[i] !== 0) throw new ShortRead('non-zero padding');
+    this.offset = this.bytes.length;
   }
 
   /** The reader must have consumed every byte. */

@@ -1,7 +1,12 @@
 import { type Clock, InvalidOptionError, type RandomSource } from '../../core/index.js';
 import { check } from '../connection-options.js';
 import { utf8Bytes, utf8Text } from './byte-io.js';
-import { CONNECT_TOKEN_KEY_BYTES, type ConnectTokenKey, checkKey } from './connect-token-key.js';
+import {
+  CONNECT_TOKEN_KEY_BYTES,
+  type ConnectTokenKey,
+  checkKey,
+  WALL_CLOCK_MIN_MS,
+} from './connect-token-key.js';
 import { randomBytes } from './random-bytes.js';
 import { checkServerAddress } from './server-address.js';
 import {
@@ -85,8 +90,8 @@ export class ConnectTokenIssuer {
    *
    * @param grant - who may sit where; validated (ids 1-128 UTF-8 bytes, `host:port`, user data <= 256 bytes).
    * @returns the public token (991 bytes plus the server address; its handshake token is always 899).
-   * @throws InvalidOptionError naming the bad `grant.*` field, or `clock` when it reads
-   *   negative or past 2^53.
+   * @throws InvalidOptionError naming the bad `grant.*` field, or `clock` when it does not read
+   *   epoch milliseconds (before 2020, or past 2^53).
    */
   issue(grant: ConnectTokenGrant): Uint8Array {
     if (grant === null || typeof grant !== 'object')
@@ -104,8 +109,8 @@ export class ConnectTokenIssuer {
 
     const createdAt = Math.floor(this.clock.now());
     const expiresAt = createdAt + this.expiresInMs;
-    if (!(createdAt >= 0 && Number.isSafeInteger(expiresAt)))
-      throw new InvalidOptionError('clock', `must read epoch milliseconds, got ${createdAt}`);
+    if (!(createdAt >= WALL_CLOCK_MIN_MS && Number.isSafeInteger(expiresAt)))
+      throw new InvalidOptionError('clock', `must read epoch milliseconds (a wall clock), got ${createdAt}`);
 
     const nonce = randomBytes(this.random, XCHACHA_NONCE_BYTES);
     const clientToServerKey = randomBytes(this.random, CONNECT_TOKEN_KEY_BYTES);

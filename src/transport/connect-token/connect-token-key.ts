@@ -28,3 +28,10 @@ export function checkKey(option: string, value: ConnectTokenKey | undefined): Co
     throw new InvalidOptionError(`${option}.key`, `must be a Uint8Array of ${CONNECT_TOKEN_KEY_BYTES} bytes`);
   return { id: value.id, key: Uint8Array.from(value.key) };
 }
+
+/**
+ * 2020-01-01T00:00:00Z in epoch ms. Issuer and verifier need wall clocks; a clock reading earlier
+ * than this is a monotonic one (`systemClock` starts near 0), with which a verifier would accept
+ * tokens for decades. @internal
+ */
+export const WALL_CLOCK_MIN_MS = 1_577_836_800_000;

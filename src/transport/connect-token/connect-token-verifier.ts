@@ -1,6 +1,6 @@
 import { type Clock, InvalidOptionError } from '../../core/index.js';
 import { check } from '../connection-options.js';
-import { type ConnectTokenKey, checkKey } from './connect-token-key.js';
+import { type ConnectTokenKey, checkKey, WALL_CLOCK_MIN_MS } from './connect-token-key.js';
 import { checkServerAddress } from './server-address.js';
 import {
   HANDSHAKE_HEADER_BYTES,
@@ -63,8 +63,18 @@ export interface VerifiedConnectToken {
 
 /** The verdict on a handshake token. */
 export type ConnectTokenCheck =
-  | { readonly ok: true; readonly token: VerifiedConnectToken }
-  | { readonly ok: false; readonly reason: ConnectTokenRefusal };
+  | {
+      /** Accepted. */
+      readonly ok: true;
+      /** What the token grants. */
+      readonly token: VerifiedConnectToken;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Why. */
+      readonly reason: ConnectTokenRefusal;
+    };
 
 /** Options of {@link ConnectTokenVerifier}. */
 export interface ConnectTokenVerifierOptions {
@@ -74,7 +84,7 @@ export interface ConnectTokenVerifierOptions {
   protocolId: number;
   /** The `host:port` spellings this server answers as; a token naming any other is refused. */
   serverAddresses: readonly string[];
-  /** A wall clock in epoch ms, the same meaning as the issuer's. */
+  /** A wall clock in epoch ms, the same meaning as the issuer's (one reading before 2020 is refused). */
   clock: Clock;
 }
 
@@ -122,6 +132,11 @@ export class ConnectTokenVerifier {
     );
     if (options.clock === null || typeof options.clock?.now !== 'function')
       throw new InvalidOptionError('clock', 'must be a Clock ({ now })');
+    if (!(options.clock.now() >= WALL_CLOCK_MIN_MS))
+      throw new InvalidOptionError(
+        'clock',
+        `must read epoch milliseconds (a wall clock such as { now: () => Date.now() }), got ${options.clock.now()}`,
+      );
     this.clock = options.clock;
   }
 
@@ -138,7 +153,8 @@ export class ConnectTokenVerifier {
     if (header.protocolId !== this.protocolId) return REFUSED.wrong_protocol;
     const key = this.keys.get(header.keyId);
     if (key === undefined) return REFUSED.unknown_key;
-    if (!(this.clock.now() < header.expiresAt)) return REFUSED.expired;
+    const now = this.clock.now();
+    if (!(now >= WALL_CLOCK_MIN_MS && now < header.expiresAt)) return REFUSED.expired;
     const nonce = handshakeToken.subarray(HANDSHAKE_HEADER_BYTES, SEALED_OFFSET);
     const plain = open(
       handshakeToken.subarray(SEALED_OFFSET),

@@ -1,6 +1,5 @@
 import { isIPv6 } from 'node:net';
 import { InvalidOptionError } from '../../core/index.js';
-import { utf8Bytes } from './byte-io.js';
 
 /** Longest server address, in UTF-8 bytes. */
 export const MAX_SERVER_ADDRESS_BYTES = 128;
@@ -15,13 +14,13 @@ const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])
  * @internal
  */
 export function isServerAddress(address: unknown): address is string {
-  if (typeof address !== 'string') return false;
+  // Only ASCII matches the pattern, so the length in UTF-16 units is the length in bytes.
+  if (typeof address !== 'string' || address.length > MAX_SERVER_ADDRESS_BYTES) return false;
   const m = HOST_PORT.exec(address);
   if (!m) return false;
   const host = m[1]!;
   if (host.startsWith('[') && !isIPv6(host.slice(1, -1))) return false;
-  if (Number(m[2]) > 65535) return false;
-  return utf8Bytes(address).length <= MAX_SERVER_ADDRESS_BYTES;
+  return Number(m[2]) <= 65535;
 }
 
 /** Throws {@link InvalidOptionError} naming `option` unless `value` is a server address. @internal */

@@ -5,7 +5,11 @@ export const XCHACHA_NONCE_BYTES = 24;
 /** Poly1305 tag bytes appended to the ciphertext. @internal */
 export const AEAD_TAG_BYTES = 16;
 
-const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * sodium-native takes any typed array (it checks `ArrayBuffer.isView`); its types say `Buffer`.
+ * Passing the views as they are saves wrapping each in a Buffer.
+ */
+const asBuffer = (bytes: Uint8Array): Buffer => bytes as Buffer;
 
 /**
  * Seals `plain` with XChaCha20-Poly1305-IETF (libsodium via sodium-native): ciphertext plus a
@@ -14,16 +18,16 @@ const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.
  * @internal
  */
 export function seal(plain: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
-  const out = Buffer.alloc(plain.length + AEAD_TAG_BYTES);
+  const out = new Uint8Array(plain.length + AEAD_TAG_BYTES);
   sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
-    out,
+    asBuffer(out),
     asBuffer(plain),
     asBuffer(ad),
     null,
     asBuffer(nonce),
     asBuffer(key),
   );
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return out;
 }
 
 /**
@@ -39,10 +43,10 @@ export function open(
   key: Uint8Array,
 ): Uint8Array | undefined {
   if (sealed.length < AEAD_TAG_BYTES || nonce.length !== XCHACHA_NONCE_BYTES) return undefined;
-  const out = Buffer.alloc(sealed.length - AEAD_TAG_BYTES);
+  const out = new Uint8Array(sealed.length - AEAD_TAG_BYTES);
   try {
     sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      out,
+      asBuffer(out),
       null,
       asBuffer(sealed),
       asBuffer(ad),
@@ -52,5 +56,5 @@ export function open(
   } catch {
     return undefined;
   }
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return out;
 }
