@@ -21,17 +21,25 @@ export const PROTOCOL_ID = 0x504f4e47;
 export const SECRET = new Uint8Array(32).fill(7);
 export const SERVER_ADDRESS: PeerAddress = { address: '10.0.0.1', port: 40000 };
 export const TOKEN_KEY = { id: 1, key: new Uint8Array(32).fill(9) };
+/** 2026-01-01T00:00:00Z: tokens read wall clocks (epoch ms); a world's token clock is this plus its ManualClock. */
+export const EPOCH_MS = Date.UTC(2026, 0, 1);
+/** A wall clock for tests over real sockets. */
+export const wallClock: Clock = { now: () => Date.now() };
 
-/** Connect tokens for a world: an issuer and the server's verifier, on the world's clock. */
+/**
+ * Connect tokens for a world: an issuer and the server's verifier. `clock` drives their time: a
+ * wall clock as is, or a world's ManualClock, read as {@link EPOCH_MS} plus its time.
+ */
 export function createTokens(
   clock: Clock,
   options: Partial<ConnectTokenIssuerOptions> = {},
   serverAddress = `${SERVER_ADDRESS.address}:${SERVER_ADDRESS.port}`,
 ) {
+  const epoch: Clock = clock instanceof ManualClock ? { now: () => EPOCH_MS + clock.now() } : clock;
   const issuer = new ConnectTokenIssuer({
     key: TOKEN_KEY,
     protocolId: PROTOCOL_ID,
-    clock,
+    clock: epoch,
     random: createSeededRandom(77),
     ...options,
   });
@@ -39,7 +47,7 @@ export function createTokens(
     keys: [TOKEN_KEY],
     protocolId: PROTOCOL_ID,
     serverAddresses: [serverAddress],
-    clock,
+    clock: epoch,
   });
   let nextPlayer = 1;
   return {

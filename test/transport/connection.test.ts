@@ -10,6 +10,7 @@ import { ConnectFailedError } from '../../src/transport/errors.js';
 import {
   createTokens,
   createWorld,
+  EPOCH_MS,
   fakeTransport,
   PROTOCOL_ID,
   SERVER_ADDRESS,
@@ -139,7 +140,7 @@ describe('connection handshake', () => {
     const other = new ConnectTokenIssuer({
       key: { id: 2, key: new Uint8Array(32).fill(3) },
       protocolId: PROTOCOL_ID,
-      clock: world.clock,
+      clock: { now: () => EPOCH_MS + world.clock.now() },
       random: createSeededRandom(5),
     });
     const { decodeConnectToken } = await import('../../src/transport/connect-token/index.js');
