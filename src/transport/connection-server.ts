@@ -161,6 +161,9 @@ interface ServerPeer {
   readonly accepted: Uint8Array;
 }
 
+/** Handshakes one token may complete (reconnects from its address included); bounds what it holds. */
+const MAX_HANDSHAKES_PER_TOKEN = 16;
+
 /** The address that first used a token, and the client nonces it has connected with. */
 interface TokenUse {
   readonly address: string;
@@ -481,7 +484,14 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
       this.stats.tokensRefused[reason]++;
       reply(writeDenied(response.nonce, code));
     };
-    const check = this.tokens.verify(response.token);
+    let check: ReturnType<HandshakeTokenVerifier['verify']>;
+    try {
+      check = this.tokens.verify(response.token);
+    } catch (err) {
+      this.logger.error({ err, from }, 'connect token verifier threw; refusing the token');
+      refuse('malformed', DenyReason.TokenRejected);
+      return;
+    }
     if (!check.ok) {
       refuse(check.reason in this.stats.tokensRefused ? check.reason : 'malformed', DenyReason.TokenRejected);
       return;
@@ -514,6 +524,10 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     if (use?.nonces.includes(nonceKey)) {
       // A handshake this token already completed, repeated (its keys were used): never again.
       this.stats.handshakesIgnored++;
+      return;
+    }
+    if (use !== undefined && use.nonces.length >= MAX_HANDSHAKES_PER_TOKEN) {
+      refuse('token_in_use', DenyReason.TokenInUse);
       return;
     }
     this.rememberToken(token.tokenId, key, nonceKey, use);

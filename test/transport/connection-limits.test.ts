@@ -263,4 +263,34 @@ describe('completing a handshake', () => {
     handshake(b, 2);
     expect(b.server.connections.size).toBe(1);
   });
+
+  it('refuses, logs and survives a verifier that throws', () => {
+    const { errors, logger } = recordingLogger();
+    const b = bench({
+      logger,
+      connectTokens: {
+        verify: () => {
+          throw new Error('verifier bug');
+        },
+      },
+    });
+    expect(() => handshake(b, 1)).not.toThrow();
+    expect(b.server.counters.tokensRefused.malformed).toBe(1);
+    expect(errors).toEqual(['connect token verifier threw; refusing the token']);
+    expect(typesSentTo(b, peer(1))).toEqual([ConnectionPacketType.Challenge, ConnectionPacketType.Denied]);
+  });
+
+  it('lets one token complete at most 16 handshakes from its address (reconnects), then refuses it', () => {
+    const b = bench();
+    const token = b.tokens.issue();
+    const from = peer(1);
+    for (let i = 1; i <= 17; i++) {
+      b.fake.deliver(request(i), from);
+      b.fake.deliver(response(i, jar.issue(from, nonce(i), b.clock.now()), token), from);
+    }
+    expect(b.server.counters.accepted).toBe(16);
+    expect(b.server.counters.disconnects.replaced).toBe(15);
+    expect(b.server.counters.tokensRefused.token_in_use).toBe(1);
+    expect(b.server.connections.size).toBe(1);
+  });
 });
