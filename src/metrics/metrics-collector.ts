@@ -21,6 +21,7 @@ export const DROP_REASONS: readonly (DropReason | 'stale')[] = Object.freeze([
   'rate_limited',
   'blocked',
   'unauthenticated',
+  'replayed',
   'stale',
 ]);
 

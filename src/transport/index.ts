@@ -7,6 +7,23 @@
  * @module @pong/netcode/transport
  */
 export {
+  CONNECT_TOKEN_KEY_BYTES,
+  CONNECT_TOKEN_REFUSALS,
+  type ConnectTokenCheck,
+  type ConnectTokenGrant,
+  ConnectTokenIssuer,
+  type ConnectTokenIssuerOptions,
+  type ConnectTokenKey,
+  type ConnectTokenRefusal,
+  ConnectTokenVerifier,
+  type ConnectTokenVerifierOptions,
+  decodeConnectToken,
+  HANDSHAKE_TOKEN_BYTES,
+  InvalidConnectTokenError,
+  type PublicConnectToken,
+  type VerifiedConnectToken,
+} from './connect-token/index.js';
+export {
   Connection,
   type ConnectionChannelOptions,
   type ConnectionEvents,
@@ -26,16 +43,17 @@ export {
   DenyReason,
   type DenyReasonValue,
   MAX_CONNECT_TOKEN_BYTES,
-  PAYLOAD_HEADER_BYTES,
+  PAYLOAD_OVERHEAD_BYTES,
 } from './connection-packets.js';
 export {
   ConnectionServer,
   type ConnectionServerCounters,
   type ConnectionServerEvents,
   type ConnectionServerOptions,
-  type TokenValidator,
-  type TokenVerdict,
+  type HandshakeTokenVerifier,
+  type TokenRefusal,
 } from './connection-server.js';
+
 export {
   addressKey,
   type DatagramHandler,

@@ -125,6 +125,9 @@ describe('MetricsCollector', () => {
     t.datagramDropped?.('rate_limited');
     t.datagramDropped?.('rate_limited');
     t.datagramDropped?.('unauthenticated');
+    t.datagramDropped?.('replayed');
+    t.datagramDropped?.('replayed');
+    t.datagramDropped?.('replayed');
     t.datagramDropped?.('blocked');
     t.connectedClients?.(3);
     t.connectedClients?.(2);
@@ -144,6 +147,7 @@ describe('MetricsCollector', () => {
     expect(seriesValue(s, 'packets_dropped_total{reason="oversized"}')).toBe(1);
     expect(seriesValue(s, 'packets_dropped_total{reason="rate_limited"}')).toBe(2);
     expect(seriesValue(s, 'packets_dropped_total{reason="unauthenticated"}')).toBe(1);
+    expect(seriesValue(s, 'packets_dropped_total{reason="replayed"}')).toBe(3);
     expect(seriesValue(s, 'packets_dropped_total{reason="blocked"}')).toBe(1);
     expect(seriesValue(s, 'packets_dropped_total{reason="malformed"}')).toBe(0);
     expect(seriesValue(s, 'connected_clients')).toBe(2);
