@@ -35,7 +35,13 @@ export interface SqlClient extends SqlExecutor {
  */
 export interface PgPoolConnection {
   /** `PoolClient.query`. */
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(
+    text: string,
+    params?: unknown[],
+  ): Promise<{
+    /** The result rows. */
+    rows: unknown[];
+  }>;
   /** `PoolClient.on('error')`. */
   on(event: 'error', listener: (err: Error) => void): unknown;
   /** `PoolClient.off('error')`. */
@@ -47,7 +53,13 @@ export interface PgPoolConnection {
 /** The part of a `pg.Pool` {@link pgPoolClient} uses (`pg.Pool` fits; see {@link PgPoolConnection}). */
 export interface PgPoolLike {
   /** `Pool.query`. */
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(
+    text: string,
+    params?: unknown[],
+  ): Promise<{
+    /** The result rows. */
+    rows: unknown[];
+  }>;
   /** `Pool.connect`. */
   connect(): Promise<PgPoolConnection>;
   /** `Pool.on('error')`: idle connections that fail. */
