@@ -74,6 +74,8 @@ interface Arrival {
   readonly id: string;
   readonly atMs: number;
   readonly rating: number;
+  /** Arrived within the window (measured); later arrivals only keep the queue realistic. */
+  readonly measured: boolean;
 }
 
 interface Outcome {
@@ -90,22 +92,42 @@ function gaussian(random: RandomSource): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.next());
 }
 
-/** Seeded Poisson arrivals at `rate` per second over the window, plus the two 3-sd outliers. */
+/**
+ * Seeded Poisson arrivals at `rate` per second, plus the two 3-sd outliers. Arrivals go on past
+ * the window for as long as a measured player may wait, so the last players of the window meet
+ * the same stream as the others instead of an emptying queue.
+ */
 function arrivals(rate: number, seed: number): Arrival[] {
   const random = createSeededRandom(seed);
   const out: Arrival[] = [];
+  const window = DURATION_S * 1000;
   for (let t = 0; ; ) {
     t += (-Math.log(1 - random.next()) / rate) * 1000;
-    if (t >= DURATION_S * 1000) break;
-    out.push({ id: `p${out.length}`, atMs: t, rating: Math.round(1500 + 300 * gaussian(random)) });
+    if (t >= window + GIVE_UP_S * 1000) break;
+    const rating = Math.round(1500 + 300 * gaussian(random));
+    out.push({ id: `p${out.length}`, atMs: t, rating, measured: t < window });
   }
-  out.push({ id: 'low3sd', atMs: DURATION_S * 250, rating: 600 });
-  out.push({ id: 'high3sd', atMs: DURATION_S * 500, rating: 2400 });
+  out.push({ id: 'low3sd', atMs: window / 4, rating: 600, measured: true });
+  out.push({ id: 'high3sd', atMs: window / 2, rating: 2400, measured: true });
   return out.sort((a, b) => a.atMs - b.atMs);
 }
 
-async function play(base: string, agent: Agent, a: Arrival, startedAt: number): Promise<Outcome> {
-  await sleep(Math.max(0, startedAt + a.atMs - performance.now()));
+/**
+ * One player: requests at its arrival time and long-polls until matched, `GIVE_UP_S` passed or
+ * `stop` fired (then cancels). `undefined` when `stop` fired before it arrived.
+ */
+async function play(
+  base: string,
+  agent: Agent,
+  a: Arrival,
+  startedAt: number,
+  stop: AbortSignal,
+): Promise<Outcome | undefined> {
+  try {
+    await sleep(Math.max(0, startedAt + a.atMs - performance.now()), undefined, { signal: stop });
+  } catch {
+    return undefined;
+  }
   const first = performance.now();
   const deadline = first + GIVE_UP_S * 1000;
   const body = JSON.stringify({ player_id: a.id, rating: a.rating });
@@ -118,7 +140,7 @@ async function play(base: string, agent: Agent, a: Arrival, startedAt: number): 
         body,
         headers: { 'content-type': 'application/json' },
         dispatcher: agent,
-        signal: AbortSignal.timeout(Math.ceil(left)),
+        signal: AbortSignal.any([AbortSignal.timeout(Math.ceil(left)), stop]),
       });
       const answer = (await res.body.json()) as { opponent_id?: string };
       if (res.statusCode === 200) {
@@ -132,12 +154,13 @@ async function play(base: string, agent: Agent, a: Arrival, startedAt: number): 
       if (res.statusCode !== 202) await sleep(Math.min(100, Math.max(0, deadline - performance.now())));
     } catch (err) {
       if (process.env.QUALITY_DEBUG) console.error(err);
-      break; // the give-up timeout fired while the request waited
+      break; // the give-up timeout (or stop) fired while the request waited
     }
   }
   const cancel = await request(`${base}/match/request/${a.id}`, { method: 'DELETE', dispatcher: agent });
   const answer = (await cancel.body.json()) as { match?: { opponent_id: string } };
   const waitMs = performance.now() - first;
+  if (process.env.QUALITY_DEBUG) console.error(a.id, a.rating, cancel.statusCode, answer);
   if (cancel.statusCode === 409 && answer.match !== undefined) {
     return { arrival: a, matched: true, waitMs, opponent: answer.match.opponent_id };
   }
@@ -156,19 +179,30 @@ const seconds = (ms: number) =>
 interface Cell {
   readonly rate: number;
   readonly rule: string;
+  /** The measured players' outcomes. */
   readonly outcomes: Outcome[];
+  /** Every player's rating (opponents may have arrived after the window). */
+  readonly ratings: ReadonlyMap<string, number>;
 }
 
-function summarise({ rate, rule, outcomes }: Cell): Record<string, string | number> {
-  const byId = new Map(outcomes.map((o) => [o.arrival.id, o]));
+/** Each measured match once (by the player with the smaller id when both are measured). */
+function matchGaps({ outcomes, ratings }: Cell): { gaps: number[]; closeOnlyBroken: number } {
+  const measured = new Set(outcomes.map((o) => o.arrival.id));
   const gaps: number[] = [];
   let closeOnlyBroken = 0;
   for (const o of outcomes) {
     if (!o.matched) continue;
-    const gap = Math.abs(o.arrival.rating - byId.get(o.opponent!)!.arrival.rating);
-    if (o.arrival.id < o.opponent!) gaps.push(gap); // each match once
+    const gap = Math.abs(o.arrival.rating - ratings.get(o.opponent!)!);
+    if (!measured.has(o.opponent!) || o.arrival.id < o.opponent!) gaps.push(gap);
     if (o.waitMs < 10_000 && gap >= 100) closeOnlyBroken++;
   }
+  return { gaps, closeOnlyBroken };
+}
+
+function summarise(cell: Cell): Record<string, string | number> {
+  const { rate, rule, outcomes } = cell;
+  const byId = new Map(outcomes.map((o) => [o.arrival.id, o]));
+  const { gaps, closeOnlyBroken } = matchGaps(cell);
   const waits = outcomes.map((o) => (o.matched ? o.waitMs : GIVE_UP_S * 1000));
   const tails = outcomes
     .filter((o) => o.arrival.rating < 1000 || o.arrival.rating > 2000)
@@ -198,18 +232,11 @@ function goal(cell: Cell): string {
   const byId = new Map(cell.outcomes.map((o) => [o.arrival.id, o]));
   // A player who gave up never met the goal, whatever the give-up time.
   const waits = cell.outcomes.map((o) => (o.matched ? o.waitMs : Number.POSITIVE_INFINITY));
-  const gaps: number[] = [];
-  let broken = 0;
-  for (const o of cell.outcomes) {
-    if (!o.matched) continue;
-    const gap = Math.abs(o.arrival.rating - byId.get(o.opponent!)!.arrival.rating);
-    if (o.arrival.id < o.opponent!) gaps.push(gap);
-    if (o.waitMs < 10_000 && gap >= 100) broken++;
-  }
+  const { gaps, closeOnlyBroken: broken } = matchGaps(cell);
   const p99 = percentile(waits, 99) / 1000;
   const outliers = ['low3sd', 'high3sd']
     .map((id) => byId.get(id)!)
-    .map((o) => (o.matched ? o.waitMs / 1000 : GIVE_UP_S));
+    .map((o) => (o.matched ? o.waitMs / 1000 : Number.POSITIVE_INFINITY));
   const mean = gaps.reduce((s, g) => s + g, 0) / gaps.length;
   const checks = [
     [`wait p99 ${p99.toFixed(1)} s < 30`, p99 < 30],
@@ -262,11 +289,25 @@ export async function run(): Promise<void> {
     }
     const startedAt = performance.now() + 500;
     const results: Cell[] = await Promise.all(
-      cells.map(async (c) => ({
-        rate: c.rate,
-        rule: c.rule,
-        outcomes: await Promise.all(c.arrivals.map((a) => play(c.base, c.agent, a, startedAt))),
-      })),
+      cells.map(async (c) => {
+        const never = new AbortController().signal;
+        const stop = new AbortController();
+        const measured = Promise.all(
+          c.arrivals.filter((a) => a.measured).map((a) => play(c.base, c.agent, a, startedAt, never)),
+        );
+        const later = Promise.all(
+          c.arrivals.filter((a) => !a.measured).map((a) => play(c.base, c.agent, a, startedAt, stop.signal)),
+        );
+        const outcomes = (await measured) as Outcome[];
+        stop.abort();
+        await later;
+        return {
+          rate: c.rate,
+          rule: c.rule,
+          outcomes,
+          ratings: new Map(c.arrivals.map((a) => [a.id, a.rating])),
+        };
+      }),
     );
     printTable(
       `Match quality, ${DURATION_S} s of Poisson arrivals, ratings N(1500, 300) + outliers at 600 and 2400, give-up ${GIVE_UP_S} s`,
