@@ -35,7 +35,7 @@ export {
   type WideningStep,
 } from './matcher.js';
 export { migrate } from './migrate.js';
-export { RedisRoomManager } from './redis-room-manager.js';
+export { type RedisLike, type RedisMulti, RedisRoomManager } from './redis-room-manager.js';
 export {
   MemoryRoomManager,
   type RoomInfo,
@@ -46,6 +46,8 @@ export {
 } from './room-manager.js';
 export {
   type PGliteLike,
+  type PgPoolConnection,
+  type PgPoolLike,
   pgliteClient,
   pgPoolClient,
   type SqlClient,
