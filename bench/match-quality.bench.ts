@@ -30,6 +30,7 @@
  * under 30 s for everyone, outliers included; mean gap at most 60; no gap of 100 or more for
  * anyone who waited under 10 s.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -292,6 +293,8 @@ export async function run(): Promise<void> {
       cells.map(async (c) => {
         const never = new AbortController().signal;
         const stop = new AbortController();
+        // Every waiting player listens to these two signals.
+        setMaxListeners(0, never, stop.signal);
         const measured = Promise.all(
           c.arrivals.filter((a) => a.measured).map((a) => play(c.base, c.agent, a, startedAt, never)),
         );
@@ -315,6 +318,15 @@ export async function run(): Promise<void> {
     );
     for (const cell of results.filter((c) => c.rate === 2 && c.rule !== 'off')) {
       console.log(`\nGoal at 2/s, ${cell.rule}: ${goal(cell)}`);
+      const slowest = [...cell.outcomes].sort((x, y) => y.waitMs - x.waitMs).slice(0, 5);
+      console.log(
+        `  longest waits: ${slowest
+          .map(
+            (o) =>
+              `${o.arrival.rating} ${(o.waitMs / 1000).toFixed(1)} s -> ${o.matched ? cell.ratings.get(o.opponent!) : 'none'}`,
+          )
+          .join(', ')}`,
+      );
     }
   } finally {
     for (const s of servers) await s.close();
