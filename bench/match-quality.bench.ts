@@ -22,7 +22,7 @@
  * give-up time (about 2.5 minutes with the defaults).
  *
  * Columns: matched share; wait p50 / p99 from the first request to the match answer at the client,
- * a player who gave up counted at the give-up time; absolute rating gap mean / max over matches;
+ * a player who gave up counted as never matched ("90 (gave up)"); absolute rating gap mean / max over matches;
  * wait p99 of the tails (rating < 1000 or > 2000); the waits of the two 3-sd outliers; players who
  * waited under 10 s yet got an opponent 100 or more away (goal: 0).
  *
@@ -174,8 +174,9 @@ const percentile = (values: number[], p: number) => {
     ? Number.NaN
     : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
+/** A wait in seconds; a player who gave up is an infinite wait (sorted last), shown as such. */
 const seconds = (ms: number) =>
-  ms >= GIVE_UP_S * 1000 ? `${GIVE_UP_S} (gave up)` : (ms / 1000).toFixed(ms < 1000 ? 3 : 1);
+  ms === Number.POSITIVE_INFINITY ? `${GIVE_UP_S} (gave up)` : (ms / 1000).toFixed(ms < 1000 ? 3 : 1);
 
 interface Cell {
   readonly rate: number;
@@ -204,10 +205,10 @@ function summarise(cell: Cell): Record<string, string | number> {
   const { rate, rule, outcomes } = cell;
   const byId = new Map(outcomes.map((o) => [o.arrival.id, o]));
   const { gaps, closeOnlyBroken } = matchGaps(cell);
-  const waits = outcomes.map((o) => (o.matched ? o.waitMs : GIVE_UP_S * 1000));
+  const waits = outcomes.map((o) => (o.matched ? o.waitMs : Number.POSITIVE_INFINITY));
   const tails = outcomes
     .filter((o) => o.arrival.rating < 1000 || o.arrival.rating > 2000)
-    .map((o) => (o.matched ? o.waitMs : GIVE_UP_S * 1000));
+    .map((o) => (o.matched ? o.waitMs : Number.POSITIVE_INFINITY));
   const outlier = (id: string) => {
     const o = byId.get(id)!;
     return o.matched ? seconds(o.waitMs) : `${GIVE_UP_S} (gave up)`;
