@@ -1,3 +1,10 @@
+/**
+ * Matchmaking by rating: the {@link Matcher} pairing rules, the {@link MatchQueue} on PostgreSQL
+ * or PGlite, room stores on Redis or in memory, and {@link MatchServer}, the HTTP service. See the
+ * Matchmaking guide.
+ *
+ * @module @pong/netcode/matchmaking
+ */
 export { MatchError, type MatchErrorCode, StoreUnavailableError } from './errors.js';
 export {
   type AllocationRequest,
