@@ -96,7 +96,8 @@ export async function run(): Promise<void> {
   const env = {
     ...sharedStoreEnv(postgresUrl, db.schema!, redisUrl, REDIS_DB),
     GAME_SERVERS: 'game1:9000,game2:9000,game3:9000',
-    MAX_RATING_DIFF: '100',
+    MATCH_MAX_RATING_DIFF: '100',
+    MATCH_WIDENING: 'off',
     TICK_INTERVAL_MS: '100',
     MAX_WAIT_MS: '5000',
     POOL_SIZE: String(POOL_SIZE),

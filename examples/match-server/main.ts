@@ -1,6 +1,7 @@
 /**
  * `npm run match-server`: the match server configured from the environment
- * (PORT, DATABASE_URL, REDIS_URL, GAME_SERVERS, MAX_RATING_DIFF, METRICS_PORT; see README.md).
+ * (PORT, DATABASE_URL, REDIS_URL, GAME_SERVERS, MATCH_MAX_RATING_DIFF, MATCH_WIDENING,
+ * MATCH_WIDENING_FOLLOWS, METRICS_PORT; see README.md).
  */
 import type { Logger } from '../../src/core/index.js';
 import { MetricsCollector, MetricsServer } from '../../src/metrics/index.js';
@@ -14,6 +15,10 @@ const logger: Logger = {
 };
 
 const config = configFromEnv();
+const widening = ({ widening: steps = [], wideningFollows = 'newer' }: typeof config) =>
+  steps.length === 0
+    ? 'off'
+    : `${steps.map((s) => `${s.afterMs / 1000}s:${s.maxRatingDiff}`).join(',')} following the ${wideningFollows} waiter`;
 // Prometheus scrapes the match server's own metrics endpoint (monitoring/prometheus.yml: 9092).
 const metrics = new MetricsCollector({
   labels: { server_id: process.env.SERVER_ID ?? 'match-1' },
@@ -28,7 +33,7 @@ const running = await startMatchServer(config, { logger, observer: metrics.match
 console.log(
   `match server on :${running.port} (${config.databaseUrl ? 'PostgreSQL' : 'PGlite'}, ` +
     `${config.redisUrl ? 'Redis' : 'in-memory'} rooms, game servers ${config.gameServers.join(', ') || 'none'}, ` +
-    `max rating diff ${config.maxRatingDiff}), metrics on :${metricsServer.address.port}/metrics`,
+    `max rating diff ${config.maxRatingDiff}, widening ${widening(config)}), metrics on :${metricsServer.address.port}/metrics`,
 );
 
 let stopping = false;

@@ -17,7 +17,10 @@ import {
   RedisRoomManager,
   type SqlClient,
   StaticGameServerAllocator,
+  type WideningFollows,
+  type WideningStep,
 } from '../../src/matchmaking/index.js';
+import { ratingSettingsFromEnv } from './rating-settings.js';
 
 /** Everything the example server is configured by. */
 export interface MatchServerConfig {
@@ -33,6 +36,10 @@ export interface MatchServerConfig {
   gameServers: string[];
   /** Ratings must differ by less than this. */
   maxRatingDiff: number;
+  /** Widening with waiting time (default none); see `ratingSettingsFromEnv` for the environment. */
+  widening?: readonly WideningStep[];
+  /** Whose wait widens a pair's allowance (default `newer`, the library's). */
+  wideningFollows?: WideningFollows;
   /** Milliseconds between matching rounds (default 100). */
   tickIntervalMs?: number;
   /** Long-poll wait before a 202 (default 25 s). */
@@ -59,7 +66,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MatchServer
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== ''),
-    maxRatingDiff: int('MAX_RATING_DIFF', 100),
+    ...ratingSettingsFromEnv(env),
     tickIntervalMs: int('TICK_INTERVAL_MS', 100),
     maxWaitMs: int('MAX_WAIT_MS', 25_000),
   };
@@ -114,6 +121,8 @@ export async function startMatchServer(
       rooms,
       allocator: new StaticGameServerAllocator(config.gameServers),
       maxRatingDiff: config.maxRatingDiff,
+      ...(config.widening === undefined ? {} : { widening: config.widening }),
+      ...(config.wideningFollows === undefined ? {} : { wideningFollows: config.wideningFollows }),
       ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
       ...(config.maxWaitMs === undefined ? {} : { maxWaitMs: config.maxWaitMs }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -38,6 +38,7 @@ export {
   type MatcherOptions,
   type MatchPair,
   type QueueEntry,
+  type WideningFollows,
   type WideningStep,
 } from './matcher.js';
 export { migrate } from './migrate.js';

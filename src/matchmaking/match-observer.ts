@@ -11,4 +11,6 @@ export interface MatchObserver {
   queueSize?(count: number): void;
   /** A player waited `seconds` seconds from first request to being matched. */
   matchWait?(seconds: number): void;
+  /** A match was created between players whose ratings differ by `gap` (absolute). */
+  matchRatingGap?(gap: number): void;
 }

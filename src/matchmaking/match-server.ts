@@ -26,7 +26,7 @@ import {
   type PlayerStatus,
   type QueuedState,
 } from './match-queue.js';
-import { Matcher, type WideningStep } from './matcher.js';
+import { Matcher, type WideningFollows, type WideningStep } from './matcher.js';
 import { MemoryRoomManager, type RoomManager } from './room-manager.js';
 import type { SqlClient } from './sql-client.js';
 
@@ -42,6 +42,8 @@ export interface MatchServerOptions {
   readonly maxRatingDiff?: number;
   /** Widening of the allowed difference with waiting time (default none). */
   readonly widening?: readonly WideningStep[];
+  /** Whose wait widens a pair's allowance (default `'newer'`); see {@link Matcher} and its `wideningFollows` option. */
+  readonly wideningFollows?: WideningFollows;
   /**
    * The longest wait in milliseconds between matching rounds (default 100). A request that queued
    * a player starts a round at once, and a round that found another server's round running is
@@ -178,6 +180,7 @@ export class MatchServer {
       matcher: new Matcher({
         ...(options.maxRatingDiff === undefined ? {} : { maxRatingDiff: options.maxRatingDiff }),
         ...(options.widening === undefined ? {} : { widening: options.widening }),
+        ...(options.wideningFollows === undefined ? {} : { wideningFollows: options.wideningFollows }),
       }),
       ...(options.random === undefined ? {} : { random: options.random }),
       ...(options.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: options.storeTimeoutMs }),

@@ -11,7 +11,13 @@ export {
   alertRules,
   alertRulesYaml,
 } from './alert-rules.js';
-export { MATCH_WAIT_BUCKETS, PACKET_SIZE_BUCKETS, RTT_BUCKETS, TICK_DURATION_BUCKETS } from './buckets.js';
+export {
+  MATCH_RATING_GAP_BUCKETS,
+  MATCH_WAIT_BUCKETS,
+  PACKET_SIZE_BUCKETS,
+  RTT_BUCKETS,
+  TICK_DURATION_BUCKETS,
+} from './buckets.js';
 export { METRIC_NAMES, type MetricKey, type MetricNames, metricNames } from './metric-names.js';
 export { DROP_REASONS, MetricsCollector, type MetricsCollectorOptions } from './metrics-collector.js';
 export {

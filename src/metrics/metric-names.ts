@@ -41,6 +41,8 @@ export interface MetricNames {
   readonly matchQueueSize: string;
   /** Histogram: time from first match request to being matched, in seconds. Base name `match_wait_seconds`. */
   readonly matchWait: string;
+  /** Histogram: absolute rating difference of each match. Base name `match_rating_gap`. */
+  readonly matchRatingGap: string;
 }
 
 /**
@@ -67,6 +69,7 @@ export const METRIC_NAMES: MetricNames = Object.freeze({
   matchesCreated: 'matches_created_total',
   matchQueueSize: 'match_queue_size',
   matchWait: 'match_wait_seconds',
+  matchRatingGap: 'match_rating_gap',
 });
 
 /** One key of {@link METRIC_NAMES}. */

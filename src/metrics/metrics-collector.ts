@@ -5,7 +5,13 @@ import type { ChannelObserver } from '../reliability/channel-observer.js';
 import type { TickObserver } from '../server/tick-observer.js';
 import type { DropReason, TransportObserver } from '../transport/transport-observer.js';
 import { BucketCounts, type HistogramSeries, registerBucketHistogram } from './bucket-histogram.js';
-import { MATCH_WAIT_BUCKETS, PACKET_SIZE_BUCKETS, RTT_BUCKETS, TICK_DURATION_BUCKETS } from './buckets.js';
+import {
+  MATCH_RATING_GAP_BUCKETS,
+  MATCH_WAIT_BUCKETS,
+  PACKET_SIZE_BUCKETS,
+  RTT_BUCKETS,
+  TICK_DURATION_BUCKETS,
+} from './buckets.js';
 import { EXACT_LIMIT, IntegerCounts } from './integer-counts.js';
 import { type MetricNames, metricNames } from './metric-names.js';
 import { registerProcessMetrics } from './process-metrics.js';
@@ -126,6 +132,7 @@ export class MetricsCollector {
     const receivedExact = sizeReceived.exact;
     const rtt = new BucketCounts(RTT_BUCKETS);
     const matchWait = new BucketCounts(MATCH_WAIT_BUCKETS);
+    const matchGap = new BucketCounts(MATCH_RATING_GAP_BUCKETS);
 
     this.channel = {
       // Once per packet each: IntegerCounts.observe written out, so a packet touches the counter
@@ -195,6 +202,9 @@ export class MetricsCollector {
       },
       matchWait: (seconds) => {
         matchWait.observe(seconds);
+      },
+      matchRatingGap: (gap) => {
+        matchGap.observe(gap);
       },
     };
 
@@ -289,6 +299,9 @@ export class MetricsCollector {
         histogram(names.matchWait, 'Time from first match request to being matched.', [
           { labels, counts: matchWait },
         ]);
+        histogram(names.matchRatingGap, 'Absolute rating difference of the two players of a match.', [
+          { labels, counts: matchGap },
+        ]);
       },
     };
 
@@ -328,7 +341,8 @@ export class MetricsCollector {
 
   /**
    * Implements the match server's {@link MatchObserver}; the first access registers
-   * `match_requests_total`, `matches_created_total`, `match_queue_size` and `match_wait_seconds`.
+   * `match_requests_total`, `matches_created_total`, `match_queue_size`, `match_wait_seconds` and
+   * `match_rating_gap`.
    */
   get matchObserver(): MatchObserver {
     this.use('match');

@@ -15,6 +15,12 @@ describe('examples/match-server', () => {
       redisUrl: undefined,
       gameServers: ['127.0.0.1:9000'],
       maxRatingDiff: 100,
+      widening: [
+        { afterMs: 10_000, maxRatingDiff: 200 },
+        { afterMs: 20_000, maxRatingDiff: 400 },
+        { afterMs: 30_000, maxRatingDiff: 800 },
+      ],
+      wideningFollows: 'longer',
       tickIntervalMs: 100,
       maxWaitMs: 25_000,
     });
@@ -24,7 +30,8 @@ describe('examples/match-server', () => {
         DATABASE_URL: 'postgres://db/x',
         REDIS_URL: 'redis://r:6379/2',
         GAME_SERVERS: 'a:1, b:2,',
-        MAX_RATING_DIFF: '50',
+        MATCH_MAX_RATING_DIFF: '50',
+        MATCH_WIDENING: 'off',
       }),
     ).toMatchObject({
       port: 9090,
@@ -32,6 +39,7 @@ describe('examples/match-server', () => {
       redisUrl: 'redis://r:6379/2',
       gameServers: ['a:1', 'b:2'],
       maxRatingDiff: 50,
+      widening: [],
     });
     expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
   });

@@ -22,7 +22,8 @@ describe.skipIf(!hasPostgres || !hasRedis)('two MatchServer processes sharing Po
     const env = {
       ...sharedStoreEnv(postgresUrl, db.schema!, redisUrl, REDIS_DB),
       GAME_SERVERS: 'game1:9000,game2:9000',
-      MAX_RATING_DIFF: '100',
+      MATCH_MAX_RATING_DIFF: '100',
+      MATCH_WIDENING: 'off',
       TICK_INTERVAL_MS: '50',
       MAX_WAIT_MS: '30000',
       POOL_SIZE: '10',
