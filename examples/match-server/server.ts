@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from '../../src/core/index.js';
 import {
+  type ConnectTokenSource,
   type MatchObserver,
   MatchServer,
   MemoryRoomManager,
@@ -15,9 +16,11 @@ import {
   pgliteClient,
   pgPoolClient,
   RedisRoomManager,
+  type RequestRateLimit,
   type SqlClient,
   StaticGameServerAllocator,
 } from '../../src/matchmaking/index.js';
+import { bearerAuthenticate, checkSecret } from './bearer-auth.js';
 
 /** Everything the example server is configured by. */
 export interface MatchServerConfig {
@@ -39,6 +42,43 @@ export interface MatchServerConfig {
   maxWaitMs?: number;
   /** PostgreSQL pool size (default 20). */
   poolSize?: number;
+  /**
+   * Caller identity: `'none'` (development: anyone may act for any player id) or the secret
+   * (at least 32 bytes) that signs the bearer JWTs (see bearer-auth.ts).
+   */
+  auth: 'none' | { secret: Uint8Array };
+  /** Per-address request limit (default the library's; `null`: off). */
+  addressRateLimit?: RequestRateLimit | null;
+  /** Per-player request limit (default the library's; `null`: off). */
+  playerRateLimit?: RequestRateLimit | null;
+  /** Open connections per client address (default the library's, 64). */
+  maxConnectionsPerAddress?: number;
+  /** Open connections in all (default the library's, 10 000). */
+  maxConnections?: number;
+}
+
+/** `burst/perSecond` (e.g. `60/10`), `off`, or unset (the library default). */
+function rateLimitFromEnv(name: string, raw: string | undefined): RequestRateLimit | null | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'off') return null;
+  const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(raw);
+  if (m === null || Number(m[1]) < 1 || Number(m[2]) <= 0)
+    throw new Error(`${name} must be "<burst>/<per second>" (e.g. 60/10) or "off", got "${raw}"`);
+  return { burst: Number(m[1]), perSecond: Number(m[2]) };
+}
+
+/** `MATCH_AUTH=none`, or the bearer-token secret from `MATCH_JWT_SECRET`. */
+function authFromEnv(env: NodeJS.ProcessEnv): MatchServerConfig['auth'] {
+  const mode = env.MATCH_AUTH ?? 'jwt';
+  if (mode === 'none') return 'none';
+  if (mode !== 'jwt') throw new Error(`MATCH_AUTH must be "jwt" (the default) or "none", got "${mode}"`);
+  const secret = env.MATCH_JWT_SECRET;
+  if (secret === undefined || secret === '')
+    throw new Error(
+      'MATCH_JWT_SECRET (at least 32 bytes) is required to check bearer tokens; ' +
+        'set MATCH_AUTH=none to run without caller identity (development only)',
+    );
+  return { secret: checkSecret(new TextEncoder().encode(secret)) };
 }
 
 /** Reads the config from environment variables (see README.md). */
@@ -62,8 +102,19 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MatchServer
     maxRatingDiff: int('MAX_RATING_DIFF', 100),
     tickIntervalMs: int('TICK_INTERVAL_MS', 100),
     maxWaitMs: int('MAX_WAIT_MS', 25_000),
+    auth: authFromEnv(env),
+    ...optional(
+      'maxConnectionsPerAddress',
+      env.MAX_CONNECTIONS_PER_ADDRESS ? int('MAX_CONNECTIONS_PER_ADDRESS', 64) : undefined,
+    ),
+    ...optional('maxConnections', env.MAX_CONNECTIONS ? int('MAX_CONNECTIONS', 10_000) : undefined),
+    ...optional('addressRateLimit', rateLimitFromEnv('ADDRESS_RATE_LIMIT', env.ADDRESS_RATE_LIMIT)),
+    ...optional('playerRateLimit', rateLimitFromEnv('PLAYER_RATE_LIMIT', env.PLAYER_RATE_LIMIT)),
   };
 }
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
 /** A running example server and how to stop it. */
 export interface RunningMatchServer {
@@ -76,7 +127,7 @@ export interface RunningMatchServer {
 /** Builds, migrates and starts a match server from `config`. */
 export async function startMatchServer(
   config: MatchServerConfig,
-  options: { logger?: Logger; observer?: MatchObserver } = {},
+  options: { logger?: Logger; observer?: MatchObserver; connectTokens?: ConnectTokenSource } = {},
 ): Promise<RunningMatchServer> {
   const cleanups: (() => Promise<void>)[] = [];
   const cleanUp = async () => {
@@ -114,6 +165,12 @@ export async function startMatchServer(
       rooms,
       allocator: new StaticGameServerAllocator(config.gameServers),
       maxRatingDiff: config.maxRatingDiff,
+      authenticate: config.auth === 'none' ? 'none' : bearerAuthenticate(config.auth.secret),
+      ...optional('addressRateLimit', config.addressRateLimit),
+      ...optional('playerRateLimit', config.playerRateLimit),
+      ...optional('maxConnectionsPerAddress', config.maxConnectionsPerAddress),
+      ...optional('maxConnections', config.maxConnections),
+      ...optional('connectTokens', options.connectTokens),
       ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
       ...(config.maxWaitMs === undefined ? {} : { maxWaitMs: config.maxWaitMs }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),

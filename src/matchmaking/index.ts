@@ -1,4 +1,6 @@
-export { MatchError, type MatchErrorCode, StoreUnavailableError } from './errors.js';
+export { type Authenticate, type Caller, MATCH_REFUSALS, type MatchRefusal } from './caller.js';
+export type { ConnectTokenSource, MatchTokenGrant } from './connect-token-source.js';
+export { MatchError, type MatchErrorCode, RateLimitedError, StoreUnavailableError } from './errors.js';
 export {
   type AllocationRequest,
   type GameServerAllocator,
@@ -34,6 +36,7 @@ export {
   type WideningStep,
 } from './matcher.js';
 export { migrate } from './migrate.js';
+export { RateLimiter, type RateLimiterOptions, type RequestRateLimit } from './rate-limiter.js';
 export { RedisRoomManager } from './redis-room-manager.js';
 export {
   MemoryRoomManager,

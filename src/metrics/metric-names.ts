@@ -41,6 +41,8 @@ export interface MetricNames {
   readonly matchQueueSize: string;
   /** Histogram: time from first match request to being matched, in seconds. Base name `match_wait_seconds`. */
   readonly matchWait: string;
+  /** Counter: match API requests and connections refused, by reason. Base name `match_requests_refused_total`. */
+  readonly matchRefused: string;
 }
 
 /**
@@ -67,6 +69,7 @@ export const METRIC_NAMES: MetricNames = Object.freeze({
   matchesCreated: 'matches_created_total',
   matchQueueSize: 'match_queue_size',
   matchWait: 'match_wait_seconds',
+  matchRefused: 'match_requests_refused_total',
 });
 
 /** One key of {@link METRIC_NAMES}. */

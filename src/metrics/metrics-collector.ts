@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { InvalidOptionError } from '../core/index.js';
+import { MATCH_REFUSALS, type MatchRefusal } from '../matchmaking/caller.js';
 import type { MatchObserver } from '../matchmaking/match-observer.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
 import type { TickObserver } from '../server/tick-observer.js';
@@ -125,6 +126,7 @@ export class MetricsCollector {
     const receivedExact = sizeReceived.exact;
     const rtt = new BucketCounts(RTT_BUCKETS);
     const matchWait = new BucketCounts(MATCH_WAIT_BUCKETS);
+    const refused = new Map<MatchRefusal, number>(MATCH_REFUSALS.map((reason) => [reason, 0]));
 
     this.channel = {
       // Once per packet each: IntegerCounts.observe written out, so a packet touches the counter
@@ -194,6 +196,10 @@ export class MetricsCollector {
       },
       matchWait: (seconds) => {
         matchWait.observe(seconds);
+      },
+      requestRefused: (reason) => {
+        const n = refused.get(reason);
+        if (n !== undefined) refused.set(reason, n + 1);
       },
     };
 
@@ -288,6 +294,16 @@ export class MetricsCollector {
         histogram(names.matchWait, 'Time from first match request to being matched.', [
           { labels, counts: matchWait },
         ]);
+        new Counter({
+          name: names.matchRefused,
+          help: 'Match API requests and connections refused, by reason.',
+          labelNames: [...labelNames, 'reason'],
+          registers: [registry],
+          collect() {
+            this.reset();
+            for (const [reason, n] of refused) this.inc({ ...labels, reason }, n);
+          },
+        });
       },
     };
 
@@ -327,7 +343,8 @@ export class MetricsCollector {
 
   /**
    * Implements the match server's {@link MatchObserver}; the first access registers
-   * `match_requests_total`, `matches_created_total`, `match_queue_size` and `match_wait_seconds`.
+   * `match_requests_total`, `matches_created_total`, `match_queue_size`, `match_wait_seconds` and
+   * `match_requests_refused_total` (by `reason`: see {@link MatchRefusal}).
    */
   get matchObserver(): MatchObserver {
     this.use('match');

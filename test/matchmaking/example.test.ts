@@ -9,7 +9,8 @@ import { call, requestMatch } from './support/http.js';
 
 describe('examples/match-server', () => {
   it('reads its configuration from the environment with the documented defaults', () => {
-    expect(configFromEnv({})).toEqual({
+    expect(() => configFromEnv({})).toThrow(/MATCH_JWT_SECRET.*MATCH_AUTH=none/);
+    expect(configFromEnv({ MATCH_AUTH: 'none' })).toEqual({
       port: 8080,
       databaseUrl: undefined,
       redisUrl: undefined,
@@ -17,6 +18,7 @@ describe('examples/match-server', () => {
       maxRatingDiff: 100,
       tickIntervalMs: 100,
       maxWaitMs: 25_000,
+      auth: 'none',
     });
     expect(
       configFromEnv({
@@ -25,6 +27,10 @@ describe('examples/match-server', () => {
         REDIS_URL: 'redis://r:6379/2',
         GAME_SERVERS: 'a:1, b:2,',
         MAX_RATING_DIFF: '50',
+        MATCH_JWT_SECRET: 's'.repeat(32),
+        ADDRESS_RATE_LIMIT: '100/20',
+        PLAYER_RATE_LIMIT: 'off',
+        MAX_CONNECTIONS_PER_ADDRESS: '8',
       }),
     ).toMatchObject({
       port: 9090,
@@ -32,8 +38,17 @@ describe('examples/match-server', () => {
       redisUrl: 'redis://r:6379/2',
       gameServers: ['a:1', 'b:2'],
       maxRatingDiff: 50,
+      auth: { secret: new TextEncoder().encode('s'.repeat(32)) },
+      addressRateLimit: { burst: 100, perSecond: 20 },
+      playerRateLimit: null,
+      maxConnectionsPerAddress: 8,
     });
-    expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => configFromEnv({ PORT: 'eighty', MATCH_AUTH: 'none' })).toThrow(/PORT/);
+    expect(() => configFromEnv({ MATCH_JWT_SECRET: 'short' })).toThrow(/32 bytes/);
+    expect(() => configFromEnv({ MATCH_AUTH: 'none', ADDRESS_RATE_LIMIT: '10' })).toThrow(
+      /ADDRESS_RATE_LIMIT/,
+    );
+    expect(() => configFromEnv({ MATCH_AUTH: 'nope' })).toThrow(/MATCH_AUTH/);
   });
 
   it('starts in-process on PGlite and memory rooms and matches the acceptance pair', async () => {
@@ -43,6 +58,7 @@ describe('examples/match-server', () => {
       gameServers: ['game1.example.com:9000'],
       maxRatingDiff: 100,
       tickIntervalMs: 20,
+      auth: 'none',
     });
     try {
       const base = `http://127.0.0.1:${running.port}`;
@@ -94,6 +110,7 @@ describe('examples/match-server', () => {
             databaseUrl: url.toString(),
             gameServers: ['game1:9000'],
             maxRatingDiff: 100,
+            auth: 'none',
           }),
         ).rejects.toMatchObject({ code: 'EADDRINUSE' });
         // The migration ran on a pooled connection; the pool is ended, so the server's backend goes

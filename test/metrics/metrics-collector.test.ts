@@ -33,6 +33,7 @@ describe('MetricsCollector', () => {
         'connected_clients gauge',
         'dropped_duplicates_total counter',
         'match_queue_size gauge',
+        'match_requests_refused_total counter',
         'match_requests_total counter',
         'match_wait_seconds histogram',
         'matches_created_total counter',
@@ -52,7 +53,7 @@ describe('MetricsCollector', () => {
     expect(seriesValue(series, 'server_tick_duration_seconds_count')).toBe(0);
     for (const reason of DROP_REASONS)
       expect(seriesValue(series, `packets_dropped_total{reason="${reason}"}`)).toBe(0);
-    expect(Object.values(METRIC_NAMES)).toHaveLength(18);
+    expect(Object.values(METRIC_NAMES)).toHaveLength(19);
   });
 
   it('registers a family when its observer is first taken, so each process exports what it feeds', async () => {
@@ -64,6 +65,7 @@ describe('MetricsCollector', () => {
     void collector.matchObserver;
     expect(await families(collector)).toEqual([
       'match_queue_size',
+      'match_requests_refused_total',
       'match_requests_total',
       'match_wait_seconds',
       'matches_created_total',
@@ -138,6 +140,9 @@ describe('MetricsCollector', () => {
     m.matchCreated?.();
     m.queueSize?.(6);
     m.matchWait?.(1.5);
+    m.requestRefused?.('address_rate');
+    m.requestRefused?.('address_rate');
+    m.requestRefused?.('unauthenticated');
     const s = await scrape(collector);
     expect(seriesValue(s, 'bytes_sent_total')).toBe(200);
     expect(seriesValue(s, 'bytes_received_total')).toBe(33);
@@ -159,6 +164,11 @@ describe('MetricsCollector', () => {
     expect(seriesValue(s, 'match_queue_size')).toBe(6);
     expect(seriesValue(s, 'match_wait_seconds_bucket{le="1"}')).toBe(0);
     expect(seriesValue(s, 'match_wait_seconds_bucket{le="2"}')).toBe(1);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="address_rate"}')).toBe(2);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="unauthenticated"}')).toBe(1);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="player_rate"}')).toBe(0);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="connection_limit"}')).toBe(0);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="forbidden"}')).toBe(0);
   });
 
   it('keeps counting across scrapes (counters are totals, not deltas)', async () => {

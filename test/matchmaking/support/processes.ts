@@ -31,7 +31,15 @@ export function sharedStoreEnv(
 
 export async function spawnMatchServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, ...env },
+    // Load tests and multi-process tests speak for many players from one address, unauthenticated.
+    env: {
+      ...process.env,
+      MATCH_AUTH: 'none',
+      ADDRESS_RATE_LIMIT: 'off',
+      MAX_CONNECTIONS_PER_ADDRESS: '100000',
+      MAX_CONNECTIONS: '100000',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
