@@ -43,6 +43,10 @@ export interface ChannelBufferUsage {
   receiveWindowCapacity: number;
   receiveBufferedBytes: number;
   receiveBufferedPieces: number;
+  /** `maxReceiveBufferBytes`: the cap on held bytes plus the overhead of held arrays. */
+  receiveBufferCapacity: number;
+  /** Part of the capacity kept for the message next in order. */
+  receiveReserveBytes: number;
   sentPacketsTracked: number;
   receivedPacketsTracked: number;
   packetBufferCapacity: number;
@@ -161,6 +165,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       this.opts.windowSize,
       this.opts.maxMessageSize,
       this.opts.maxReceiveBufferBytes,
+      this.opts.receiveReserveBytes,
       this.receiveSlab,
     );
     const packetBytes = this.opts.headroom + this.opts.maxPacketSize;
@@ -384,8 +389,8 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       return;
     }
     // Reliable data that does not fit the receive buffers is skipped and the packet left
-    // unacknowledged (so all of it is resent); what fits is kept. The message next in order
-    // always fits, so the channel cannot stall.
+    // unacknowledged (so all of it is resent); what fits is kept. Room for the largest message is
+    // kept for the one next in order, so the channel cannot stall.
     let pending = 0;
     let nextInOrder = this.receiveBuffer.expected;
     let complete = true;
@@ -462,6 +467,8 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       receiveWindowCapacity: this.opts.windowSize,
       receiveBufferedBytes: this.receiveBuffer.bufferedBytes,
       receiveBufferedPieces: this.receiveBuffer.pieces,
+      receiveBufferCapacity: this.opts.maxReceiveBufferBytes,
+      receiveReserveBytes: this.opts.receiveReserveBytes,
       sentPacketsTracked: this.packets.sent.occupied(),
       receivedPacketsTracked: this.packets.received.occupied(),
       packetBufferCapacity: this.opts.packetBufferSize,

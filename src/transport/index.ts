@@ -1,4 +1,21 @@
 export {
+  CONNECT_TOKEN_KEY_BYTES,
+  CONNECT_TOKEN_REFUSALS,
+  type ConnectTokenCheck,
+  type ConnectTokenGrant,
+  ConnectTokenIssuer,
+  type ConnectTokenIssuerOptions,
+  type ConnectTokenKey,
+  type ConnectTokenRefusal,
+  ConnectTokenVerifier,
+  type ConnectTokenVerifierOptions,
+  decodeConnectToken,
+  HANDSHAKE_TOKEN_BYTES,
+  InvalidConnectTokenError,
+  type PublicConnectToken,
+  type VerifiedConnectToken,
+} from './connect-token/index.js';
+export {
   Connection,
   type ConnectionChannelOptions,
   type ConnectionEvents,
