@@ -6,7 +6,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Logger } from '../../src/core/index.js';
+import { createCryptoRandom, type Logger } from '../../src/core/index.js';
 import {
   type ConnectTokenSource,
   type MatchObserver,
@@ -20,6 +20,9 @@ import {
   type SqlClient,
   StaticGameServerAllocator,
 } from '../../src/matchmaking/index.js';
+import { ConnectTokenIssuer } from '../../src/transport/index.js';
+import { type ConfiguredConnectTokenKey, connectTokenKeyFromEnv } from '../connect-token-key.js';
+import { PONG_PROTOCOL_ID } from '../pong-server/pong-server.js';
 import { bearerAuthenticate, checkSecret } from './bearer-auth.js';
 
 /** Everything the example server is configured by. */
@@ -55,6 +58,13 @@ export interface MatchServerConfig {
   maxConnectionsPerAddress?: number;
   /** Open connections in all (default the library's, 10 000). */
   maxConnections?: number;
+  /**
+   * The key that seals the `connect_token` of every match answer (the game servers' key); unset:
+   * answers carry no token.
+   */
+  connectTokenKey?: ConfiguredConnectTokenKey;
+  /** The game's protocol id in the tokens (default Pong's). */
+  protocolId?: number;
 }
 
 /** `burst/perSecond` (e.g. `60/10`), `off`, or unset (the library default). */
@@ -103,6 +113,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MatchServer
     tickIntervalMs: int('TICK_INTERVAL_MS', 100),
     maxWaitMs: int('MAX_WAIT_MS', 25_000),
     auth: authFromEnv(env),
+    connectTokenKey: connectTokenKeyFromEnv(env),
     ...optional(
       'maxConnectionsPerAddress',
       env.MAX_CONNECTIONS_PER_ADDRESS ? int('MAX_CONNECTIONS_PER_ADDRESS', 64) : undefined,
@@ -116,6 +127,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MatchServer
 const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
+/** A token issuer on the wall clock (tokens carry epoch expiry times), or none without a key. */
+function issuerFor(config: MatchServerConfig): ConnectTokenIssuer | undefined {
+  if (config.connectTokenKey === undefined) return undefined;
+  return new ConnectTokenIssuer({
+    key: config.connectTokenKey.key,
+    protocolId: config.protocolId ?? PONG_PROTOCOL_ID,
+    clock: { now: () => Date.now() },
+    random: createCryptoRandom(),
+  });
+}
+
 /** A running example server and how to stop it. */
 export interface RunningMatchServer {
   server: MatchServer;
@@ -124,7 +146,10 @@ export interface RunningMatchServer {
   close(): Promise<void>;
 }
 
-/** Builds, migrates and starts a match server from `config`. */
+/**
+ * Builds, migrates and starts a match server from `config`. `options.connectTokens` (any issuer)
+ * wins over the one made from `config.connectTokenKey`.
+ */
 export async function startMatchServer(
   config: MatchServerConfig,
   options: { logger?: Logger; observer?: MatchObserver; connectTokens?: ConnectTokenSource } = {},
@@ -170,7 +195,7 @@ export async function startMatchServer(
       ...optional('playerRateLimit', config.playerRateLimit),
       ...optional('maxConnectionsPerAddress', config.maxConnectionsPerAddress),
       ...optional('maxConnections', config.maxConnections),
-      ...optional('connectTokens', options.connectTokens),
+      ...optional('connectTokens', options.connectTokens ?? issuerFor(config)),
       ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
       ...(config.maxWaitMs === undefined ? {} : { maxWaitMs: config.maxWaitMs }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),

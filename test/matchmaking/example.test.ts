@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { connectTokenKeyFromEnv } from '../../examples/connect-token-key.js';
 import { configFromEnv, startMatchServer } from '../../examples/match-server/server.js';
 import { hasPostgres, postgresUrl } from '../support/services.js';
 import { createPostgresDatabase } from './support/databases.js';
@@ -19,6 +20,7 @@ describe('examples/match-server', () => {
       tickIntervalMs: 100,
       maxWaitMs: 25_000,
       auth: 'none',
+      connectTokenKey: connectTokenKeyFromEnv({}),
     });
     expect(
       configFromEnv({
