@@ -58,6 +58,10 @@ export interface MatchServerConfig {
   maxConnectionsPerAddress?: number;
   /** Open connections in all (default the library's, 10 000). */
   maxConnections?: number;
+  /** Time for a request's headers (default the library's, 10 000 ms). */
+  headersTimeoutMs?: number;
+  /** Time for a whole request, body included (default the library's, 20 000 ms). */
+  requestTimeoutMs?: number;
   /**
    * The key that seals the `connect_token` of every match answer (the game servers' key); unset:
    * answers carry no token.
@@ -119,6 +123,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MatchServer
       env.MAX_CONNECTIONS_PER_ADDRESS ? int('MAX_CONNECTIONS_PER_ADDRESS', 64) : undefined,
     ),
     ...optional('maxConnections', env.MAX_CONNECTIONS ? int('MAX_CONNECTIONS', 10_000) : undefined),
+    ...optional('headersTimeoutMs', env.HEADERS_TIMEOUT_MS ? int('HEADERS_TIMEOUT_MS', 10_000) : undefined),
+    ...optional('requestTimeoutMs', env.REQUEST_TIMEOUT_MS ? int('REQUEST_TIMEOUT_MS', 20_000) : undefined),
     ...optional('addressRateLimit', rateLimitFromEnv('ADDRESS_RATE_LIMIT', env.ADDRESS_RATE_LIMIT)),
     ...optional('playerRateLimit', rateLimitFromEnv('PLAYER_RATE_LIMIT', env.PLAYER_RATE_LIMIT)),
   };
@@ -195,6 +201,8 @@ export async function startMatchServer(
       ...optional('playerRateLimit', config.playerRateLimit),
       ...optional('maxConnectionsPerAddress', config.maxConnectionsPerAddress),
       ...optional('maxConnections', config.maxConnections),
+      ...optional('headersTimeoutMs', config.headersTimeoutMs),
+      ...optional('requestTimeoutMs', config.requestTimeoutMs),
       ...optional('connectTokens', options.connectTokens ?? issuerFor(config)),
       ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
       ...(config.maxWaitMs === undefined ? {} : { maxWaitMs: config.maxWaitMs }),

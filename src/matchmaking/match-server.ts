@@ -67,9 +67,9 @@ export interface MatchServerOptions {
   readonly maxConnectionsPerAddress?: number;
   /** Open TCP connections in all (default 10 000); more are closed as they arrive. */
   readonly maxConnections?: number;
-  /** Time allowed for the request line and headers, from the request's first byte (default 5000 ms). */
+  /** Time allowed for the request line and headers, from the request's first byte (default 10 000 ms). */
   readonly headersTimeoutMs?: number;
-  /** Time allowed to receive a whole request, body included (default 10 000 ms); past it: 408, closed. */
+  /** Time allowed to receive a whole request, body included (default 20 000 ms); past it: 408, closed. */
   readonly requestTimeoutMs?: number;
   /**
    * How long an idle keep-alive connection is kept between requests (default 65 000 ms, longer
@@ -238,8 +238,8 @@ export class MatchServer {
       limit === null ? undefined : new RateLimiter({ ...(limit ?? fallback), clock: this.clock });
     this.addressLimit = limiter(options.addressRateLimit, DEFAULT_ADDRESS_LIMIT);
     this.playerLimit = limiter(options.playerRateLimit, DEFAULT_PLAYER_LIMIT);
-    const headersTimeoutMs = positiveInt('headersTimeoutMs', options.headersTimeoutMs ?? 5_000);
-    const requestTimeoutMs = positiveInt('requestTimeoutMs', options.requestTimeoutMs ?? 10_000);
+    const headersTimeoutMs = positiveInt('headersTimeoutMs', options.headersTimeoutMs ?? 10_000);
+    const requestTimeoutMs = positiveInt('requestTimeoutMs', options.requestTimeoutMs ?? 20_000);
     if (headersTimeoutMs > requestTimeoutMs)
       throw new InvalidOptionError('headersTimeoutMs', 'must not exceed requestTimeoutMs');
     const idleTimeoutMs = positiveInt('idleTimeoutMs', options.idleTimeoutMs ?? 65_000);
