@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { clientAddressKey } from './client-address.js';
 
 /**
  * @internal Caps the open TCP connections of `server` per remote address: a connection past
@@ -9,7 +10,7 @@ import type { Socket } from 'node:net';
 export function capConnectionsPerAddress(server: Server, maxPerAddress: number, refused: () => void): void {
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? '';
+    const address = clientAddressKey(socket.remoteAddress);
     const count = open.get(address) ?? 0;
     if (count >= maxPerAddress) {
       refused();

@@ -13,6 +13,7 @@ import {
 } from '../core/index.js';
 import { Batcher } from './batcher.js';
 import type { Authenticate, Caller, MatchRefusal } from './caller.js';
+import { clientAddressKey } from './client-address.js';
 import type { ConnectTokenSource } from './connect-token-source.js';
 import { capConnectionsPerAddress } from './connection-cap.js';
 import { MatchError, RateLimitedError, StoreUnavailableError } from './errors.js';
@@ -427,7 +428,7 @@ export class MatchServer {
     const notAllowed = () =>
       sendError(res, new MatchError('ERR_MATCH_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`));
     // First and cheapest: one address cannot make us parse, authenticate or query without limit.
-    const address = req.socket.remoteAddress ?? '';
+    const address = clientAddressKey(req.socket.remoteAddress);
     if (!this.allowed(this.addressLimit, address, 'address', res)) return;
     if (path === '/match/request') {
       if (method !== 'POST') return notAllowed();
