@@ -1,3 +1,10 @@
+/**
+ * Matchmaking by rating: the {@link Matcher} pairing rules, the {@link MatchQueue} on PostgreSQL
+ * or PGlite, room stores on Redis or in memory, and {@link MatchServer}, the HTTP service. See the
+ * Matchmaking guide.
+ *
+ * @module @pong/netcode/matchmaking
+ */
 export { type Authenticate, type Caller, MATCH_REFUSALS, type MatchRefusal } from './caller.js';
 export type { ConnectTokenSource, MatchTokenGrant } from './connect-token-source.js';
 export { MatchError, type MatchErrorCode, RateLimitedError, StoreUnavailableError } from './errors.js';
@@ -37,7 +44,7 @@ export {
 } from './matcher.js';
 export { migrate } from './migrate.js';
 export { RateLimiter, type RateLimiterOptions, type RequestRateLimit } from './rate-limiter.js';
-export { RedisRoomManager } from './redis-room-manager.js';
+export { type RedisLike, type RedisMulti, RedisRoomManager } from './redis-room-manager.js';
 export {
   MemoryRoomManager,
   type RoomInfo,
@@ -48,6 +55,8 @@ export {
 } from './room-manager.js';
 export {
   type PGliteLike,
+  type PgPoolConnection,
+  type PgPoolLike,
   pgliteClient,
   pgPoolClient,
   type SqlClient,
