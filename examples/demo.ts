@@ -13,6 +13,7 @@
  * 9090, then 9091, ...), MATCH_METRICS_PORT (9092): the ports monitoring/prometheus.yml scrapes.
  * A port of 0 picks free ports.
  */
+import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { createCryptoRandom, createSeededRandom } from '../src/core/index.js';
 import {
@@ -24,11 +25,19 @@ import {
   StaticGameServerAllocator,
 } from '../src/matchmaking/index.js';
 import { MetricsCollector, MetricsServer } from '../src/metrics/index.js';
-import { addressKey, LossyUdpProxy, type PeerAddress, UdpTransport } from '../src/transport/index.js';
+import {
+  addressKey,
+  ConnectTokenIssuer,
+  type ConnectTokenKey,
+  LossyUdpProxy,
+  type PeerAddress,
+  UdpTransport,
+} from '../src/transport/index.js';
 import { summarizeMetrics } from './demo-summary.js';
+import { bearerAuthenticate, signMatchToken } from './match-server/bearer-auth.js';
 import { type BotOutcome, playMatch } from './pong-server/bot-player.js';
 import type { PongResult } from './pong-server/pong-room.js';
-import { PongServer } from './pong-server/pong-server.js';
+import { PONG_PROTOCOL_ID, PongServer } from './pong-server/pong-server.js';
 
 const env = process.env;
 const players = Number(env.DEMO_PLAYERS ?? 8);
@@ -110,7 +119,20 @@ const matchHttp = new MetricsServer({
   port: matchMetricsPort,
 });
 await matchHttp.start();
+// Bots prove who they are with a bearer token signed by a secret made fresh for this run (an
+// account service would sign them in a real deployment).
+const matchSecret = randomBytes(32);
+// Every match answer carries a connect token sealed with a key made fresh for this run; the game
+// servers verify with the same key.
+const connectTokenKey: ConnectTokenKey = { id: 1, key: randomBytes(32) };
 const matchServer = new MatchServer({
+  authenticate: bearerAuthenticate(matchSecret),
+  connectTokens: new ConnectTokenIssuer({
+    key: connectTokenKey,
+    protocolId: PONG_PROTOCOL_ID,
+    clock: { now: () => Date.now() },
+    random,
+  }),
   db: sql,
   rooms,
   allocator: new StaticGameServerAllocator(servers.map((s) => `127.0.0.1:${s.transport.localAddress.port}`)),
@@ -140,10 +162,12 @@ const failures: string[] = [];
 let stopping = false;
 async function bot(n: number): Promise<void> {
   const playerId = `bot${String(n).padStart(3, '0')}`;
+  const authorization = `Bearer ${await signMatchToken(matchSecret, playerId)}`;
   do {
     try {
       const outcome = await playMatch({
         matchServerUrl: matchUrl,
+        authorization,
         playerId,
         rating: 1500 + Math.round((random.next() - 0.5) * 80),
         skill: 0.2 + random.next() * 0.4,

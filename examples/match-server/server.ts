@@ -6,8 +6,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Logger } from '../../src/core/index.js';
+import { createCryptoRandom, type Logger } from '../../src/core/index.js';
 import {
+  type ConnectTokenSource,
   type MatchObserver,
   MatchServer,
   MemoryRoomManager,
@@ -15,11 +16,16 @@ import {
   pgliteClient,
   pgPoolClient,
   RedisRoomManager,
+  type RequestRateLimit,
   type SqlClient,
   StaticGameServerAllocator,
   type WideningFollows,
   type WideningStep,
 } from '../../src/matchmaking/index.js';
+import { ConnectTokenIssuer } from '../../src/transport/index.js';
+import { type ConfiguredConnectTokenKey, connectTokenKeyFromEnv } from '../connect-token-key.js';
+import { PONG_PROTOCOL_ID } from '../pong-server/pong-server.js';
+import { bearerAuthenticate, checkSecret } from './bearer-auth.js';
 import { ratingSettingsFromEnv } from './rating-settings.js';
 
 /** Everything the example server is configured by. */
@@ -46,6 +52,54 @@ export interface MatchServerConfig {
   maxWaitMs?: number;
   /** PostgreSQL pool size (default 20). */
   poolSize?: number;
+  /**
+   * Caller identity: `'none'` (development: anyone may act for any player id) or the secret
+   * (at least 32 bytes) that signs the bearer JWTs (see bearer-auth.ts).
+   */
+  auth: 'none' | { secret: Uint8Array };
+  /** Per-address request limit (default the library's; `null`: off). */
+  addressRateLimit?: RequestRateLimit | null;
+  /** Per-player request limit (default the library's; `null`: off). */
+  playerRateLimit?: RequestRateLimit | null;
+  /** Open connections per client address (default the library's, 64). */
+  maxConnectionsPerAddress?: number;
+  /** Open connections in all (default the library's, 10 000). */
+  maxConnections?: number;
+  /** Time for a request's headers (default the library's, 10 000 ms). */
+  headersTimeoutMs?: number;
+  /** Time for a whole request, body included (default the library's, 20 000 ms). */
+  requestTimeoutMs?: number;
+  /**
+   * The key that seals the `connect_token` of every match answer (the game servers' key); unset:
+   * answers carry no token.
+   */
+  connectTokenKey?: ConfiguredConnectTokenKey;
+  /** The game's protocol id in the tokens (default Pong's). */
+  protocolId?: number;
+}
+
+/** `burst/perSecond` (e.g. `60/10`), `off`, or unset (the library default). */
+function rateLimitFromEnv(name: string, raw: string | undefined): RequestRateLimit | null | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'off') return null;
+  const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(raw);
+  if (m === null || Number(m[1]) < 1 || Number(m[2]) <= 0)
+    throw new Error(`${name} must be "<burst>/<per second>" (e.g. 60/10) or "off", got "${raw}"`);
+  return { burst: Number(m[1]), perSecond: Number(m[2]) };
+}
+
+/** `MATCH_AUTH=none`, or the bearer-token secret from `MATCH_JWT_SECRET`. */
+function authFromEnv(env: NodeJS.ProcessEnv): MatchServerConfig['auth'] {
+  const mode = env.MATCH_AUTH ?? 'jwt';
+  if (mode === 'none') return 'none';
+  if (mode !== 'jwt') throw new Error(`MATCH_AUTH must be "jwt" (the default) or "none", got "${mode}"`);
+  const secret = env.MATCH_JWT_SECRET;
+  if (secret === undefined || secret === '')
+    throw new Error(
+      'MATCH_JWT_SECRET (at least 32 bytes) is required to check bearer tokens; ' +
+        'set MATCH_AUTH=none to run without caller identity (development only)',
+    );
+  return { secret: checkSecret(new TextEncoder().encode(secret)) };
 }
 
 /** Reads the config from environment variables (see README.md). */
@@ -69,7 +123,32 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MatchServer
     ...ratingSettingsFromEnv(env),
     tickIntervalMs: int('TICK_INTERVAL_MS', 100),
     maxWaitMs: int('MAX_WAIT_MS', 25_000),
+    auth: authFromEnv(env),
+    connectTokenKey: connectTokenKeyFromEnv(env),
+    ...optional(
+      'maxConnectionsPerAddress',
+      env.MAX_CONNECTIONS_PER_ADDRESS ? int('MAX_CONNECTIONS_PER_ADDRESS', 64) : undefined,
+    ),
+    ...optional('maxConnections', env.MAX_CONNECTIONS ? int('MAX_CONNECTIONS', 10_000) : undefined),
+    ...optional('headersTimeoutMs', env.HEADERS_TIMEOUT_MS ? int('HEADERS_TIMEOUT_MS', 10_000) : undefined),
+    ...optional('requestTimeoutMs', env.REQUEST_TIMEOUT_MS ? int('REQUEST_TIMEOUT_MS', 20_000) : undefined),
+    ...optional('addressRateLimit', rateLimitFromEnv('ADDRESS_RATE_LIMIT', env.ADDRESS_RATE_LIMIT)),
+    ...optional('playerRateLimit', rateLimitFromEnv('PLAYER_RATE_LIMIT', env.PLAYER_RATE_LIMIT)),
   };
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+
+/** A token issuer on the wall clock (tokens carry epoch expiry times), or none without a key. */
+function issuerFor(config: MatchServerConfig): ConnectTokenIssuer | undefined {
+  if (config.connectTokenKey === undefined) return undefined;
+  return new ConnectTokenIssuer({
+    key: config.connectTokenKey.key,
+    protocolId: config.protocolId ?? PONG_PROTOCOL_ID,
+    clock: { now: () => Date.now() },
+    random: createCryptoRandom(),
+  });
 }
 
 /** A running example server and how to stop it. */
@@ -80,10 +159,13 @@ export interface RunningMatchServer {
   close(): Promise<void>;
 }
 
-/** Builds, migrates and starts a match server from `config`. */
+/**
+ * Builds, migrates and starts a match server from `config`. `options.connectTokens` (any issuer)
+ * wins over the one made from `config.connectTokenKey`.
+ */
 export async function startMatchServer(
   config: MatchServerConfig,
-  options: { logger?: Logger; observer?: MatchObserver } = {},
+  options: { logger?: Logger; observer?: MatchObserver; connectTokens?: ConnectTokenSource } = {},
 ): Promise<RunningMatchServer> {
   const cleanups: (() => Promise<void>)[] = [];
   const cleanUp = async () => {
@@ -123,6 +205,14 @@ export async function startMatchServer(
       maxRatingDiff: config.maxRatingDiff,
       ...(config.widening === undefined ? {} : { widening: config.widening }),
       ...(config.wideningFollows === undefined ? {} : { wideningFollows: config.wideningFollows }),
+      authenticate: config.auth === 'none' ? 'none' : bearerAuthenticate(config.auth.secret),
+      ...optional('addressRateLimit', config.addressRateLimit),
+      ...optional('playerRateLimit', config.playerRateLimit),
+      ...optional('maxConnectionsPerAddress', config.maxConnectionsPerAddress),
+      ...optional('maxConnections', config.maxConnections),
+      ...optional('headersTimeoutMs', config.headersTimeoutMs),
+      ...optional('requestTimeoutMs', config.requestTimeoutMs),
+      ...optional('connectTokens', options.connectTokens ?? issuerFor(config)),
       ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
       ...(config.maxWaitMs === undefined ? {} : { maxWaitMs: config.maxWaitMs }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -29,6 +29,8 @@ export interface BotOptions {
   clock?: Clock;
   /** Give up on the whole match after this long (default 120 s). */
   timeoutMs?: number;
+  /** The match server's credentials, sent as the `Authorization` header (e.g. `Bearer <jwt>`). */
+  authorization?: string;
   /** Connect through this address instead of the assigned one (e.g. a `LossyUdpProxy`). */
   via?: (assigned: PeerAddress) => PeerAddress;
 }
@@ -44,12 +46,23 @@ export interface BotOutcome {
   rttMs: number;
 }
 
-/** Asks for a match until one is made (each 202 is repeated, which the server makes idempotent). */
-export async function requestMatch(url: string, playerId: string, rating: number): Promise<MatchAssignment> {
+/**
+ * Asks for a match until one is made (each 202 is repeated, which the server makes idempotent).
+ * `authorization` is sent as the `Authorization` header when given.
+ */
+export async function requestMatch(
+  url: string,
+  playerId: string,
+  rating: number,
+  authorization?: string,
+): Promise<MatchAssignment> {
   for (;;) {
     const res = await request(`${url}/match/request`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(authorization === undefined ? {} : { authorization }),
+      },
       body: JSON.stringify({ player_id: playerId, rating }),
     });
     const body = (await res.body.json()) as Record<string, unknown>;
@@ -87,7 +100,12 @@ function visibleState(now: DecodedSnapshot<PongEntities>, prev: PongState | unde
 /** Plays one whole match. */
 export async function playMatch(options: BotOptions): Promise<BotOutcome> {
   const clock = options.clock ?? systemClock;
-  const assignment = await requestMatch(options.matchServerUrl, options.playerId, options.rating);
+  const assignment = await requestMatch(
+    options.matchServerUrl,
+    options.playerId,
+    options.rating,
+    options.authorization,
+  );
   const assigned = parseHostPort(assignment.game_server);
   const server = options.via ? options.via(assigned) : assigned;
   const transport = await UdpTransport.bind({

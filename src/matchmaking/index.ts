@@ -5,7 +5,9 @@
  *
  * @module @pong/netcode/matchmaking
  */
-export { MatchError, type MatchErrorCode, StoreUnavailableError } from './errors.js';
+export { type Authenticate, type Caller, MATCH_REFUSALS, type MatchRefusal } from './caller.js';
+export type { ConnectTokenSource, MatchTokenGrant } from './connect-token-source.js';
+export { MatchError, type MatchErrorCode, RateLimitedError, StoreUnavailableError } from './errors.js';
 export {
   type AllocationRequest,
   type GameServerAllocator,
@@ -42,6 +44,7 @@ export {
   type WideningStep,
 } from './matcher.js';
 export { migrate } from './migrate.js';
+export { RateLimiter, type RateLimiterOptions, type RequestRateLimit } from './rate-limiter.js';
 export { type RedisLike, type RedisMulti, RedisRoomManager } from './redis-room-manager.js';
 export {
   MemoryRoomManager,

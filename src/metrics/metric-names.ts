@@ -43,6 +43,8 @@ export interface MetricNames {
   readonly matchWait: string;
   /** Histogram: absolute rating difference of each match. Base name `match_rating_gap`. */
   readonly matchRatingGap: string;
+  /** Counter: match API requests and connections refused, by reason. Base name `match_requests_refused_total`. */
+  readonly matchRefused: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export const METRIC_NAMES: MetricNames = Object.freeze({
   matchQueueSize: 'match_queue_size',
   matchWait: 'match_wait_seconds',
   matchRatingGap: 'match_rating_gap',
+  matchRefused: 'match_requests_refused_total',
 });
 
 /** One key of {@link METRIC_NAMES}. */

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { InvalidOptionError } from '../core/index.js';
+import { MATCH_REFUSALS, type MatchRefusal } from '../matchmaking/caller.js';
 import type { MatchObserver } from '../matchmaking/match-observer.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
 import type { TickObserver } from '../server/tick-observer.js';
@@ -133,6 +134,7 @@ export class MetricsCollector {
     const rtt = new BucketCounts(RTT_BUCKETS);
     const matchWait = new BucketCounts(MATCH_WAIT_BUCKETS);
     const matchGap = new BucketCounts(MATCH_RATING_GAP_BUCKETS);
+    const refused = new Map<MatchRefusal, number>(MATCH_REFUSALS.map((reason) => [reason, 0]));
 
     this.channel = {
       // Once per packet each: IntegerCounts.observe written out, so a packet touches the counter
@@ -205,6 +207,10 @@ export class MetricsCollector {
       },
       matchRatingGap: (gap) => {
         matchGap.observe(gap);
+      },
+      requestRefused: (reason) => {
+        const n = refused.get(reason);
+        if (n !== undefined) refused.set(reason, n + 1);
       },
     };
 
@@ -302,6 +308,16 @@ export class MetricsCollector {
         histogram(names.matchRatingGap, 'Absolute rating difference of the two players of a match.', [
           { labels, counts: matchGap },
         ]);
+        new Counter({
+          name: names.matchRefused,
+          help: 'Match API requests and connections refused, by reason.',
+          labelNames: [...labelNames, 'reason'],
+          registers: [registry],
+          collect() {
+            this.reset();
+            for (const [reason, n] of refused) this.inc({ ...labels, reason }, n);
+          },
+        });
       },
     };
 
@@ -341,8 +357,8 @@ export class MetricsCollector {
 
   /**
    * Implements the match server's {@link MatchObserver}; the first access registers
-   * `match_requests_total`, `matches_created_total`, `match_queue_size`, `match_wait_seconds` and
-   * `match_rating_gap`.
+   * `match_requests_total`, `matches_created_total`, `match_queue_size`, `match_wait_seconds`,
+   * `match_rating_gap` and `match_requests_refused_total` (by `reason`: see {@link MatchRefusal}).
    */
   get matchObserver(): MatchObserver {
     this.use('match');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { connectTokenKeyFromEnv } from '../../examples/connect-token-key.js';
 import { configFromEnv, startMatchServer } from '../../examples/match-server/server.js';
 import { hasPostgres, postgresUrl } from '../support/services.js';
 import { createPostgresDatabase } from './support/databases.js';
@@ -9,7 +10,8 @@ import { call, requestMatch } from './support/http.js';
 
 describe('examples/match-server', () => {
   it('reads its configuration from the environment with the documented defaults', () => {
-    expect(configFromEnv({})).toEqual({
+    expect(() => configFromEnv({})).toThrow(/MATCH_JWT_SECRET.*MATCH_AUTH=none/);
+    expect(configFromEnv({ MATCH_AUTH: 'none' })).toEqual({
       port: 8080,
       databaseUrl: undefined,
       redisUrl: undefined,
@@ -23,6 +25,8 @@ describe('examples/match-server', () => {
       wideningFollows: 'longer',
       tickIntervalMs: 100,
       maxWaitMs: 25_000,
+      auth: 'none',
+      connectTokenKey: connectTokenKeyFromEnv({}),
     });
     expect(
       configFromEnv({
@@ -32,6 +36,10 @@ describe('examples/match-server', () => {
         GAME_SERVERS: 'a:1, b:2,',
         MATCH_MAX_RATING_DIFF: '50',
         MATCH_WIDENING: 'off',
+        MATCH_JWT_SECRET: 's'.repeat(32),
+        ADDRESS_RATE_LIMIT: '100/20',
+        PLAYER_RATE_LIMIT: 'off',
+        MAX_CONNECTIONS_PER_ADDRESS: '8',
       }),
     ).toMatchObject({
       port: 9090,
@@ -40,8 +48,17 @@ describe('examples/match-server', () => {
       gameServers: ['a:1', 'b:2'],
       maxRatingDiff: 50,
       widening: [],
+      auth: { secret: new TextEncoder().encode('s'.repeat(32)) },
+      addressRateLimit: { burst: 100, perSecond: 20 },
+      playerRateLimit: null,
+      maxConnectionsPerAddress: 8,
     });
-    expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => configFromEnv({ PORT: 'eighty', MATCH_AUTH: 'none' })).toThrow(/PORT/);
+    expect(() => configFromEnv({ MATCH_JWT_SECRET: 'short' })).toThrow(/32 bytes/);
+    expect(() => configFromEnv({ MATCH_AUTH: 'none', ADDRESS_RATE_LIMIT: '10' })).toThrow(
+      /ADDRESS_RATE_LIMIT/,
+    );
+    expect(() => configFromEnv({ MATCH_AUTH: 'nope' })).toThrow(/MATCH_AUTH/);
   });
 
   it('starts in-process on PGlite and memory rooms and matches the acceptance pair', async () => {
@@ -51,6 +68,7 @@ describe('examples/match-server', () => {
       gameServers: ['game1.example.com:9000'],
       maxRatingDiff: 100,
       tickIntervalMs: 20,
+      auth: 'none',
     });
     try {
       const base = `http://127.0.0.1:${running.port}`;
@@ -102,6 +120,7 @@ describe('examples/match-server', () => {
             databaseUrl: url.toString(),
             gameServers: ['game1:9000'],
             maxRatingDiff: 100,
+            auth: 'none',
           }),
         ).rejects.toMatchObject({ code: 'EADDRINUSE' });
         // The migration ran on a pooled connection; the pool is ended, so the server's backend goes

@@ -66,6 +66,10 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     options: Partial<MatchServerOptions> = {},
   ): Promise<{ server: MatchServer; base: string }> {
     const server = new MatchServer({
+      authenticate: 'none',
+      addressRateLimit: null,
+      playerRateLimit: null,
+      maxConnectionsPerAddress: 10_000,
       db: db.client,
       rooms,
       allocator: new StaticGameServerAllocator(['game1.example.com:9000']),

@@ -34,6 +34,7 @@ describe('MetricsCollector', () => {
         'dropped_duplicates_total counter',
         'match_queue_size gauge',
         'match_rating_gap histogram',
+        'match_requests_refused_total counter',
         'match_requests_total counter',
         'match_wait_seconds histogram',
         'matches_created_total counter',
@@ -66,6 +67,7 @@ describe('MetricsCollector', () => {
     expect(await families(collector)).toEqual([
       'match_queue_size',
       'match_rating_gap',
+      'match_requests_refused_total',
       'match_requests_total',
       'match_wait_seconds',
       'matches_created_total',
@@ -146,6 +148,9 @@ describe('MetricsCollector', () => {
     m.matchRatingGap?.(99);
     m.matchRatingGap?.(100);
     m.matchRatingGap?.(0);
+    m.requestRefused?.('address_rate');
+    m.requestRefused?.('address_rate');
+    m.requestRefused?.('unauthenticated');
     const s = await scrape(collector);
     expect(seriesValue(s, 'bytes_sent_total')).toBe(200);
     expect(seriesValue(s, 'bytes_received_total')).toBe(33);
@@ -174,6 +179,11 @@ describe('MetricsCollector', () => {
     expect(seriesValue(s, 'match_rating_gap_bucket{le="149"}')).toBe(3);
     expect(seriesValue(s, 'match_rating_gap_sum')).toBe(199);
     expect(seriesValue(s, 'match_rating_gap_count')).toBe(3);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="address_rate"}')).toBe(2);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="unauthenticated"}')).toBe(1);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="player_rate"}')).toBe(0);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="connection_limit"}')).toBe(0);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="forbidden"}')).toBe(0);
   });
 
   it('keeps counting across scrapes (counters are totals, not deltas)', async () => {

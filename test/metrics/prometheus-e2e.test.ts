@@ -123,7 +123,14 @@ async function startMatchmaking(): Promise<number> {
   await metricsServer.start();
   stops.push(() => metricsServer.close());
   const match = await startMatchServer(
-    { port: 0, host: '127.0.0.1', gameServers: ['127.0.0.1:9000'], maxRatingDiff: 100, tickIntervalMs: 50 },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      gameServers: ['127.0.0.1:9000'],
+      maxRatingDiff: 100,
+      tickIntervalMs: 50,
+      auth: 'none',
+    },
     { observer: metrics.matchObserver },
   );
   stops.push(() => match.close());
