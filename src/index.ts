@@ -3,7 +3,7 @@
  *
  * The root entry re-exports the shared primitives and every module; each module is also
  * importable on its own (`@pong/netcode/transport`, `/reliability`, `/snapshot`, `/metrics`,
- * `/matchmaking`).
+ * `/matchmaking`, `/server`).
  *
  * @packageDocumentation
  */

@@ -13,7 +13,7 @@ export {
   type RoomClientEvents,
   type RoomClientOptions,
 } from './room-client.js';
-export type { RoomContext } from './room-context.js';
+export type { InputRateLimit, RoomContext } from './room-context.js';
 export { RoomHost, type RoomHostOptions } from './room-host.js';
 export {
   INPUT_REJECTIONS,

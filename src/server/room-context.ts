@@ -1,6 +1,14 @@
 import type { Clock, Logger } from '../core/index.js';
 import type { RoomCounters, RoomObserver } from './room-observer.js';
 
+/** A per-seat token bucket on input frames. */
+export interface InputRateLimit {
+  /** Sustained frames per second. */
+  readonly framesPerSecond: number;
+  /** Frames that may arrive at once after a quiet period. */
+  readonly burst: number;
+}
+
 /**
  * What a {@link RoomHost} hands every room it creates (pass it on to the `Room` constructor):
  * the host's clock, rates, input window and where rooms count and report. One object per host.
@@ -19,7 +27,7 @@ export interface RoomContext {
   /** Inputs stamped more than this many ticks behind the server are refused (`past`). */
   readonly maxInputAgeTicks: number;
   /** Per-seat input frame rate limit. */
-  readonly inputRate: { readonly framesPerSecond: number; readonly burst: number };
+  readonly inputRate: InputRateLimit;
   /** The host's totals, which every room adds to. */
   readonly counters: RoomCounters;
   /** Receives refusals (e.g. `MetricsCollector.roomObserver`). */

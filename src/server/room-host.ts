@@ -8,7 +8,7 @@ import {
 } from '../core/index.js';
 import type { Connection, ConnectionServer } from '../transport/index.js';
 import type { Room } from './room.js';
-import type { RoomContext } from './room-context.js';
+import type { InputRateLimit, RoomContext } from './room-context.js';
 import { newRoomCounters, type RoomCounters, type RoomObserver, type SeatRefusal } from './room-observer.js';
 import { type ClaimReader, readSeatClaim, type SeatClaim } from './seat-claim.js';
 import { TickLoop } from './tick-loop.js';
@@ -39,7 +39,7 @@ export interface RoomHostOptions<R extends Room> {
   /** Inputs stamped further back than this are refused `past` (default `tickRate / 4` ticks, 0.25 s). */
   maxInputAgeTicks?: number;
   /** Per-seat input frame limit (default `2 * tickRate` frames/s, burst `tickRate / 2`). */
-  inputRate?: { framesPerSecond: number; burst: number };
+  inputRate?: InputRateLimit;
   /** Time source (default `systemClock`). */
   clock?: Clock;
   /** Timers of the tick loop (default the global ones). */

@@ -97,15 +97,21 @@ export function writeFrameHeader(
   out[11] = inputSize;
 }
 
-/** What a welcome says. */
+/** What a room tells a client it seated (the `welcome` message). */
 export interface Welcome {
+  /** The client's seat index. */
   readonly seat: number;
+  /** Seats in the room. */
   readonly seats: number;
+  /** Simulation ticks per second. */
   readonly tickRate: number;
+  /** A snapshot every this many ticks. */
   readonly ticksPerSnapshot: number;
+  /** The server's tick when the client was seated. */
   readonly tick: number;
 }
 
+/** Encodes a welcome message. @internal */
 export function writeWelcome(w: Welcome): Uint8Array {
   const out = new Uint8Array(WELCOME_BYTES);
   out[0] = RoomMessageType.welcome;
@@ -118,6 +124,7 @@ export function writeWelcome(w: Welcome): Uint8Array {
   return out;
 }
 
+/** Decodes a welcome message; `undefined` when malformed. @internal */
 export function readWelcome(bytes: Uint8Array): Welcome | undefined {
   if (bytes.length !== WELCOME_BYTES || bytes[0] !== RoomMessageType.welcome) return undefined;
   const welcome = {
@@ -132,7 +139,7 @@ export function readWelcome(bytes: Uint8Array): Welcome | undefined {
   return welcome;
 }
 
-/** `bytes` behind a one-byte type, in a new array. */
+/** `bytes` behind a one-byte type, in a new array. @internal */
 export function withType(type: number, bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(1 + bytes.length);
   out[0] = type;
