@@ -41,6 +41,10 @@ export interface MetricNames {
   readonly matchQueueSize: string;
   /** Histogram: time from first match request to being matched, in seconds. Base name `match_wait_seconds`. */
   readonly matchWait: string;
+  /** Counter: player inputs (or input frames) a room refused, by reason. Base name `inputs_rejected_total`. */
+  readonly inputsRejected: string;
+  /** Counter: connections refused a seat in a room, by reason. Base name `seats_refused_total`. */
+  readonly seatsRefused: string;
 }
 
 /**
@@ -67,6 +71,8 @@ export const METRIC_NAMES: MetricNames = Object.freeze({
   matchesCreated: 'matches_created_total',
   matchQueueSize: 'match_queue_size',
   matchWait: 'match_wait_seconds',
+  inputsRejected: 'inputs_rejected_total',
+  seatsRefused: 'seats_refused_total',
 });
 
 /** One key of {@link METRIC_NAMES}. */
