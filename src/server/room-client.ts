@@ -174,10 +174,15 @@ export class RoomClient<D extends EntityDefinitions> extends EventEmitter<RoomCl
     return tick;
   }
 
-  /** Sends a frame with no new input: the snapshot ack (and the last inputs again). */
-  sendAck(): void {
-    if (this.joined === undefined) throw new InvalidStateError('sendAck before the room seated this client');
+  /**
+   * Sends a frame with no new input: the snapshot ack (and the last inputs again). Returns false,
+   * sending nothing, before the welcome (a snapshot can overtake it: it is unreliable, the welcome
+   * reliable).
+   */
+  sendAck(): boolean {
+    if (this.joined === undefined) return false;
     this.sendFrame();
+    return true;
   }
 
   /** Sends a reliable game message to the room. */

@@ -111,16 +111,16 @@ export abstract class Room<D extends EntityDefinitions = EntityDefinitions> {
   protected readonly clock: Clock;
   /** Where the room logs. */
   protected readonly logger: Logger;
-  private readonly slots: SeatSlot[];
-  private readonly context: RoomContext;
-  private readonly counters: RoomCounters;
-  private readonly observer: RoomObserver | undefined;
-  private readonly snapshotter: DeltaSnapshotter<D>;
-  private readonly frame: FrameView = newFrameView();
-  private lastTick = 0;
-  private endedAt: number | undefined;
-  private lingerMs = 0;
-  private disposed = false;
+  readonly #slots: SeatSlot[];
+  readonly #context: RoomContext;
+  readonly #counters: RoomCounters;
+  readonly #observer: RoomObserver | undefined;
+  readonly #snapshotter: DeltaSnapshotter<D>;
+  readonly #frame: FrameView = newFrameView();
+  #lastTick = 0;
+  #endedAt: number | undefined;
+  #lingerMs = 0;
+  #disposed = false;
 
   /**
    * @param context - the host's context, as `createRoom` received it.
@@ -138,12 +138,12 @@ export abstract class Room<D extends EntityDefinitions = EntityDefinitions> {
     this.roomId = options.roomId;
     this.matchId = options.matchId;
     this.inputSize = size;
-    this.context = context;
+    this.#context = context;
     this.clock = context.clock;
     this.logger = context.logger;
-    this.counters = context.counters;
-    this.observer = context.observer;
-    this.snapshotter = new DeltaSnapshotter({
+    this.#counters = context.counters;
+    this.#observer = context.observer;
+    this.#snapshotter = new DeltaSnapshotter({
       schema: options.schema,
       logger: context.logger,
       ...(options.snapshotObserver === undefined ? {} : { observer: options.snapshotObserver }),
@@ -151,10 +151,10 @@ export abstract class Room<D extends EntityDefinitions = EntityDefinitions> {
     const capacity = context.maxInputLeadTicks + 2;
     const rate = context.inputRate;
     const newBucket = () => new TokenBucket(rate.framesPerSecond, rate.burst, context.clock.now());
-    this.slots = players.map(
+    this.#slots = players.map(
       (id, i) => new SeatSlot(i, id, String(i), new InputBuffer(size, capacity), newBucket),
     );
-    this.seats = this.slots;
+    this.seats = this.#slots;
   }
 
   // ---- hooks the game implements ----------------------------------------------------------
@@ -188,30 +188,33 @@ export abstract class Room<D extends EntityDefinitions = EntityDefinitions> {
   /** A reliable game message from a seated player (a view of the received bytes). */
   protected onMessage(_seat: Seat, _message: Uint8Array): void {}
 
-  /** The room is being dropped (after {@link Room.end} and its linger, or the host stopping). */
+  /**
+   * The room is being dropped (after {@link Room.end} and its linger, or the host stopping): the
+   * seats are still connected, so a last message can go out.
+   */
   protected onDispose(): void {}
 
   // ---- what the game calls ----------------------------------------------------------------
 
   /** The last tick run (0 before the first). */
   get tick(): number {
-    return this.lastTick;
+    return this.#lastTick;
   }
 
   /** True once {@link Room.end} was called. */
   get ended(): boolean {
-    return this.endedAt !== undefined;
+    return this.#endedAt !== undefined;
   }
 
   /** True when every seat is `connected`. */
   get allSeated(): boolean {
-    for (const s of this.slots) if (s.state !== 'connected') return false;
+    for (const s of this.#slots) if (s.state !== 'connected') return false;
     return true;
   }
 
   /** Sends a reliable game message to one seat; false when the seat is not connected. */
   send(seat: Seat, message: Uint8Array): boolean {
-    const connection = this.slots[seat.index]?.connection;
+    const connection = this.#slots[seat.index]?.connection;
     if (connection === undefined || !connection.connected) return false;
     connection.send(withType(RoomMessageType.message, message), 'reliable');
     return true;
@@ -220,7 +223,7 @@ export abstract class Room<D extends EntityDefinitions = EntityDefinitions> {
   /** Sends a reliable game message to every connected seat. */
   broadcast(message: Uint8Array): void {
     const framed = withType(RoomMessageType.message, message);
-    for (const s of this.slots) if (s.connection?.connected) s.connection.send(framed, 'reliable');
+    for (const s of this.#slots) if (s.connection?.connected) s.connection.send(framed, 'reliable');
   }
 
   /**
@@ -229,9 +232,9 @@ export abstract class Room<D extends EntityDefinitions = EntityDefinitions> {
    * the room is dropped. Idempotent.
    */
   end(lingerMs = 2000): void {
-    if (this.endedAt !== undefined) return;
-    this.endedAt = this.clock.now();
-    this.lingerMs = lingerMs;
+    if (this.#endedAt !== undefined) return;
+    this.#endedAt = this.clock.now();
+    this.#lingerMs = lingerMs;
   }
 
   // ---- driven by the host -----------------------------------------------------------------
@@ -241,15 +244,15 @@ export abstract class Room<D extends EntityDefinitions = EntityDefinitions> {
    * @internal
    */
   admit(connection: Connection, claim: SeatClaim): SeatRefusal | undefined {
-    if (this.endedAt !== undefined || this.disposed) return 'room_closed';
+    if (this.#endedAt !== undefined || this.#disposed) return 'room_closed';
     if (claim.matchId !== this.matchId) return 'wrong_match';
-    const seat = this.slots.find((s) => s.playerId === claim.playerId);
+    const seat = this.#slots.find((s) => s.playerId === claim.playerId);
     if (seat === undefined) return 'no_seat';
     // A live seat changes hands only for the token that took it (its holder, from a new address).
     if (seat.state === 'connected' && seat.tokenId !== claim.tokenId) return 'seat_taken';
     const previous = seat.connection;
     const rejoined = seat.state !== 'empty';
-    if (seat.state === 'away') this.counters.reconnects++;
+    if (seat.state === 'away') this.#counters.reconnects++;
     seat.connection = connection;
     seat.tokenId = claim.tokenId;
     seat.state = 'connected';
@@ -257,28 +260,28 @@ export abstract class Room<D extends EntityDefinitions = EntityDefinitions> {
     seat.bucket = seat.newBucket();
     // The old connection's disconnect must not count as leaving: the seat changed hands first.
     previous?.disconnect();
-    this.snapshotter.removeClient(seat.clientId);
-    this.snapshotter.addClient(seat.clientId);
+    this.#snapshotter.removeClient(seat.clientId);
+    this.#snapshotter.addClient(seat.clientId);
     connection.send(
       writeWelcome({
         seat: seat.index,
-        seats: this.slots.length,
-        tickRate: this.context.tickRate,
-        ticksPerSnapshot: this.context.ticksPerSnapshot,
-        tick: this.lastTick,
+        seats: this.#slots.length,
+        tickRate: this.#context.tickRate,
+        ticksPerSnapshot: this.#context.ticksPerSnapshot,
+        tick: this.#lastTick,
       }),
       'reliable',
     );
-    connection.on('message', (payload) => this.receive(seat, connection, payload));
+    connection.on('message', (payload) => this.#receive(seat, connection, payload));
     connection.on('disconnect', () => {
       if (seat.connection !== connection) return;
       seat.connection = undefined;
-      if (this.endedAt !== undefined) {
+      if (this.#endedAt !== undefined) {
         seat.state = 'empty';
         return;
       }
       seat.state = 'away';
-      seat.awayUntil = this.clock.now() + this.context.reconnectGraceMs;
+      seat.awayUntil = this.clock.now() + this.#context.reconnectGraceMs;
       this.onLeave(seat);
     });
     this.onJoin(seat, rejoined);
@@ -290,121 +293,121 @@ export abstract class Room<D extends EntityDefinitions = EntityDefinitions> {
    * @internal
    */
   step(tick: number, dt: number): boolean {
-    if (this.disposed) return false;
-    this.lastTick = tick;
+    if (this.#disposed) return false;
+    this.#lastTick = tick;
     const now = this.clock.now();
-    if (this.endedAt !== undefined) {
-      if (now - this.endedAt < this.lingerMs) return true;
+    if (this.#endedAt !== undefined) {
+      if (now - this.#endedAt < this.#lingerMs) return true;
       this.dispose();
       return false;
     }
-    for (const seat of this.slots) {
+    for (const seat of this.#slots) {
       if (seat.state === 'away' && now >= seat.awayUntil) {
         seat.state = 'empty';
-        this.counters.seatsLost++;
+        this.#counters.seatsLost++;
         this.onSeatLost(seat);
       }
       const input = seat.inputs.take(tick);
       if (input === undefined) continue;
       if (!this.isInputPossible(seat, input, tick)) {
-        this.reject('impossible');
+        this.#reject('impossible');
         continue;
       }
-      this.counters.inputsApplied++;
+      this.#counters.inputsApplied++;
       this.applyInput(seat, input, tick);
     }
     this.update(tick, dt);
-    if (tick % this.context.ticksPerSnapshot === 0 || this.endedAt !== undefined) this.sendSnapshots(tick);
+    if (tick % this.#context.ticksPerSnapshot === 0 || this.#endedAt !== undefined) this.#sendSnapshots(tick);
     return true;
   }
 
   /** Disconnects every seat and drops the room. Idempotent. @internal */
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    if (this.endedAt === undefined) this.endedAt = this.clock.now();
-    for (const seat of this.slots) seat.connection?.disconnect();
+    if (this.#disposed) return;
+    this.#disposed = true;
     this.onDispose();
+    if (this.#endedAt === undefined) this.#endedAt = this.clock.now();
+    for (const seat of this.#slots) seat.connection?.disconnect();
   }
 
-  private sendSnapshots(tick: number): void {
+  #sendSnapshots(tick: number): void {
     let captured = false;
-    for (const seat of this.slots) {
+    for (const seat of this.#slots) {
       const connection = seat.connection;
       if (connection === undefined || !connection.connected) continue;
       if (!captured) {
-        this.snapshotter.capture(tick, this.snapshotEntities());
+        this.#snapshotter.capture(tick, this.snapshotEntities());
         captured = true;
       }
       connection.send(
-        withType(RoomMessageType.snapshot, this.snapshotter.encodeFor(seat.clientId)),
+        withType(RoomMessageType.snapshot, this.#snapshotter.encodeFor(seat.clientId)),
         'unreliable',
       );
-      this.counters.snapshotsSent++;
+      this.#counters.snapshotsSent++;
     }
   }
 
-  private reject(reason: InputRejection): void {
-    this.counters.inputsRejected[reason]++;
-    this.observer?.inputRejected(reason);
+  #reject(reason: InputRejection): void {
+    this.#counters.inputsRejected[reason]++;
+    this.#observer?.inputRejected(reason);
   }
 
-  private receive(seat: SeatSlot, connection: Connection, payload: Uint8Array): void {
+  #receive(seat: SeatSlot, connection: Connection, payload: Uint8Array): void {
     if (seat.connection !== connection) {
-      this.counters.badMessages++;
+      this.#counters.badMessages++;
       return;
     }
     const type = payload[0];
     if (type === RoomMessageType.message) {
-      if (payload.length < 2 || this.endedAt !== undefined) this.counters.badMessages++;
+      if (payload.length < 2 || this.#endedAt !== undefined) this.#counters.badMessages++;
       else this.onMessage(seat, payload.subarray(1));
       return;
     }
     if (type !== RoomMessageType.frame) {
-      this.reject('malformed');
+      this.#reject('malformed');
       return;
     }
     if (!seat.bucket.take(this.clock.now())) {
-      this.reject('rate_limited');
+      this.#reject('rate_limited');
       return;
     }
-    const frame = this.frame;
+    const frame = this.#frame;
     if (!readFrame(payload, this.inputSize, frame)) {
-      this.reject('malformed');
+      this.#reject('malformed');
       return;
     }
     if (frame.seat !== seat.index) {
-      this.reject('wrong_seat');
+      this.#reject('wrong_seat');
       return;
     }
-    if (this.endedAt === undefined) this.bufferInputs(seat, payload, frame);
+    if (this.#endedAt === undefined) this.#bufferInputs(seat, payload, frame);
     if (frame.ackAt < payload.length) {
-      const result = this.snapshotter.receiveAck(seat.clientId, payload.subarray(frame.ackAt));
-      if (!result.ok) this.counters.badAcks++;
+      const result = this.#snapshotter.receiveAck(seat.clientId, payload.subarray(frame.ackAt));
+      if (!result.ok) this.#counters.badAcks++;
     }
   }
 
-  private bufferInputs(seat: SeatSlot, payload: Uint8Array, frame: FrameView): void {
+  #bufferInputs(seat: SeatSlot, payload: Uint8Array, frame: FrameView): void {
     const inputs = seat.inputs;
     const entry = 1 + this.inputSize;
-    const current = this.lastTick;
-    const { maxInputLeadTicks: lead, maxInputAgeTicks: age } = this.context;
+    const current = this.#lastTick;
+    const { maxInputLeadTicks: lead, maxInputAgeTicks: age } = this.#context;
     let highest = inputs.highestSeq;
     for (let i = 0; i < frame.count && i < MAX_FRAME_INPUTS; i++) {
       const seq = frame.newestSeq - i;
       if (seq < 0) break;
       if (seq <= inputs.highestSeq) {
-        this.counters.inputsRedundant++;
+        this.#counters.inputsRedundant++;
         continue;
       }
       if (seq > highest) highest = seq;
       const at = frame.inputsAt + i * entry;
       const tick = frame.newestTick - payload[at]!;
-      if (tick > current + lead) this.reject('future');
-      else if (tick < current - age) this.reject('past');
+      if (tick > current + lead) this.#reject('future');
+      else if (tick < current - age) this.#reject('past');
       else if (tick <= current) {
         // Late but inside the window: applied at the next tick rather than lost.
-        this.counters.inputsLate++;
+        this.#counters.inputsLate++;
         inputs.put(current + 1, seq, payload, at + 1);
       } else inputs.put(tick, seq, payload, at + 1);
     }
