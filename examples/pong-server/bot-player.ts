@@ -92,10 +92,18 @@ function ticketId(random: RandomSource): string {
   return id;
 }
 
-/** Plays one whole match. */
+/** Plays one whole match: asks the match server for one, then plays it. */
 export async function playMatch(options: BotOptions): Promise<BotOutcome> {
-  const clock = options.clock ?? systemClock;
   const assignment = await requestMatch(options.matchServerUrl, options.playerId, options.rating);
+  return playAssignment(assignment, options);
+}
+
+/** Plays the match the match server assigned, on the game server it named. */
+export async function playAssignment(
+  assignment: MatchAssignment,
+  options: Omit<BotOptions, 'matchServerUrl' | 'rating'>,
+): Promise<BotOutcome> {
+  const clock = options.clock ?? systemClock;
   const assigned = parseHostPort(assignment.game_server);
   const server = options.via ? options.via(assigned) : assigned;
   const transport = await UdpTransport.bind({
