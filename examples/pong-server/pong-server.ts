@@ -12,7 +12,7 @@ import {
 } from '../../src/core/index.js';
 import type { RoomManager } from '../../src/matchmaking/index.js';
 import type { MetricsCollector } from '../../src/metrics/index.js';
-import { RoomHost, type SeatClaim } from '../../src/server/index.js';
+import { RoomHost, type SeatClaim, type TickObserver } from '../../src/server/index.js';
 import { ConnectionServer, type DatagramTransport } from '../../src/transport/index.js';
 import { decodeTicket } from './pong-messages.js';
 import { type PongResult, PongRoom } from './pong-room.js';
@@ -40,6 +40,8 @@ export interface PongServerOptions {
   snapshotRate?: number;
   /** How long a dropped player's seat is held (default 5,000 ms); then the match is forfeit. */
   reconnectGraceMs?: number;
+  /** Receives tick durations and the room count (default `metrics.tickObserver`). */
+  tickObserver?: TickObserver;
   /** Called when a match ends. */
   onResult?: (result: PongResult) => void;
   /** Timers of the tick loop (default the global ones). */
@@ -79,7 +81,7 @@ export class PongServer {
       tickRate: options.tickRate ?? 60,
       snapshotRate: options.snapshotRate ?? options.tickRate ?? 60,
       reconnectGraceMs: options.reconnectGraceMs ?? 5_000,
-      tickObserver: options.metrics?.tickObserver,
+      tickObserver: options.tickObserver ?? options.metrics?.tickObserver,
       roomObserver: options.metrics?.roomObserver,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.timers === undefined ? {} : { timers: options.timers }),
