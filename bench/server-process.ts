@@ -53,9 +53,21 @@ const server = new PongServer({
 server.start();
 console.log(JSON.stringify({ ready: { port: transport.localAddress.port, rooms: list } }));
 
+// Until every player is connected, or the count stood still for 5 s (then the row says how many).
 const deadline = Date.now() + 120_000;
-while (server.connections.connections.size < 2 * rooms && Date.now() < deadline)
+let last = -1;
+let still = Date.now();
+while (
+  server.connections.connections.size < 2 * rooms &&
+  Date.now() < deadline &&
+  Date.now() - still < 5_000
+) {
+  if (server.connections.connections.size !== last) {
+    last = server.connections.connections.size;
+    still = Date.now();
+  }
   await new Promise((r) => setTimeout(r, 100));
+}
 const connected = server.connections.connections.size;
 await new Promise((r) => setTimeout(r, 2_000)); // warm-up
 const delay = monitorEventLoopDelay({ resolution: 1 });
