@@ -168,15 +168,16 @@ export class RoomHost<R extends Room = Room> {
    * @param dt - the fixed step, in seconds.
    */
   tick(tick: number, dt: number): void {
-    for (const [id, room] of this.open) {
+    // values(), not entries(): no [id, room] array per room per tick.
+    for (const room of this.open.values()) {
       let alive = false;
       try {
         alive = room.step(tick, dt);
       } catch (err) {
         // One room's bug ends that room, not the server.
-        this.context.logger.error({ err, roomId: id }, 'room tick threw; closing the room');
+        this.context.logger.error({ err, roomId: room.roomId }, 'room tick threw; closing the room');
       }
-      if (!alive) this.drop(id);
+      if (!alive) this.drop(room.roomId);
     }
     this.connections.update();
   }

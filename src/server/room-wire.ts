@@ -146,3 +146,31 @@ export function withType(type: number, bytes: Uint8Array): Uint8Array {
   out.set(bytes, 1);
   return out;
 }
+
+/**
+ * Puts the snapshot type byte in front of snapshot bytes without allocating: one scratch buffer
+ * for the process and one view per length, made once. The result is valid until the next call;
+ * hand it straight to `Connection.send`, which copies it.
+ * @internal
+ */
+export class SnapshotFramer {
+  private readonly scratch: Uint8Array;
+  private readonly views: (Uint8Array | undefined)[] = [];
+
+  constructor(maxBytes = 2048) {
+    this.scratch = new Uint8Array(maxBytes);
+    this.scratch[0] = RoomMessageType.snapshot;
+  }
+
+  frame(body: Uint8Array): Uint8Array {
+    const length = body.length + 1;
+    if (length > this.scratch.length) return withType(RoomMessageType.snapshot, body);
+    this.scratch.set(body, 1);
+    let view = this.views[length];
+    if (view === undefined) {
+      view = this.scratch.subarray(0, length);
+      this.views[length] = view;
+    }
+    return view;
+  }
+}

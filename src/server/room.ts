@@ -17,6 +17,7 @@ import {
   newFrameView,
   RoomMessageType,
   readFrame,
+  SnapshotFramer,
   withType,
   writeWelcome,
 } from './room-wire.js';
@@ -57,6 +58,9 @@ export interface RoomOptions<D extends EntityDefinitions> {
   /** Receives the room's snapshot counters. */
   snapshotObserver?: SnapshotObserver;
 }
+
+/** Every room frames its snapshots here, one at a time (a tick runs to completion). */
+const framer = new SnapshotFramer();
 
 class SeatSlot implements Seat {
   state: SeatState = 'empty';
@@ -339,10 +343,8 @@ export abstract class Room<D extends EntityDefinitions = EntityDefinitions> {
         this.#snapshotter.capture(tick, this.snapshotEntities());
         captured = true;
       }
-      connection.send(
-        withType(RoomMessageType.snapshot, this.#snapshotter.encodeFor(seat.clientId)),
-        'unreliable',
-      );
+      // Framed in a shared scratch buffer (the channel copies what it is given): no allocation.
+      connection.send(framer.frame(this.#snapshotter.encodeFor(seat.clientId)), 'unreliable');
       this.#counters.snapshotsSent++;
     }
   }
