@@ -100,7 +100,9 @@ export function world(options: Partial<RoomHostOptions<DotsRoom>> = {}) {
     clock,
     maxClients: 64,
     validateToken: (token) => {
-      const claim = issued.get(Buffer.from(token).toString());
+      const text = Buffer.from(token).toString();
+      if (text === 'no-claim') return true; // accepted by the transport, but carries no claim
+      const claim = issued.get(text);
       return claim === undefined ? false : { userData: claim };
     },
   });

@@ -49,14 +49,20 @@ describe('Room seats', () => {
     expect(w.room.xs).toEqual([0, 0]);
   });
 
-  it('refuses tokens for no seat, another match and an unknown room; each counted', async () => {
+  it('refuses tokens for no seat, another match, an unknown room, and a connection with no claim; each counted', async () => {
     const w = world();
     const mallory = w.connect(w.issue({ playerId: 'mallory' }));
     const otherMatch = w.connect(w.issue({ playerId: 'alice', matchId: 'm2' }));
     const lost = w.connect(w.issue({ playerId: 'alice', roomId: 'r9' }));
+    const nobody = w.connect(new TextEncoder().encode('no-claim'));
     const gone = (p: typeof mallory) => p.connection !== undefined && !p.connection.connected;
-    await w.until(() => gone(mallory) && gone(otherMatch) && gone(lost), 100);
-    expect(w.host.counters.seatsRefused).toMatchObject({ no_seat: 1, wrong_match: 1, no_room: 1 });
+    await w.until(() => gone(mallory) && gone(otherMatch) && gone(lost) && gone(nobody), 100);
+    expect(w.host.counters.seatsRefused).toMatchObject({
+      no_seat: 1,
+      wrong_match: 1,
+      no_room: 1,
+      unclaimed: 1,
+    });
     expect(w.room.seats.map((s) => s.state)).toEqual(['empty', 'empty']);
   });
 
