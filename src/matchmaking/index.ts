@@ -1,3 +1,10 @@
+/**
+ * Matchmaking by rating: the {@link Matcher} pairing rules, the {@link MatchQueue} on PostgreSQL
+ * or PGlite, room stores on Redis or in memory, and {@link MatchServer}, the HTTP service. See the
+ * Matchmaking guide.
+ *
+ * @module @pong/netcode/matchmaking
+ */
 export { MatchError, type MatchErrorCode, StoreUnavailableError } from './errors.js';
 export {
   type AllocationRequest,
@@ -34,7 +41,7 @@ export {
   type WideningStep,
 } from './matcher.js';
 export { migrate } from './migrate.js';
-export { RedisRoomManager } from './redis-room-manager.js';
+export { type RedisLike, type RedisMulti, RedisRoomManager } from './redis-room-manager.js';
 export {
   MemoryRoomManager,
   type RoomInfo,
@@ -45,6 +52,8 @@ export {
 } from './room-manager.js';
 export {
   type PGliteLike,
+  type PgPoolConnection,
+  type PgPoolLike,
   pgliteClient,
   pgPoolClient,
   type SqlClient,

@@ -1,4 +1,3 @@
-import type { Pool, PoolClient } from 'pg';
 import { type Logger, silentLogger } from '../core/index.js';
 
 /** What a SQL statement returned. */
@@ -29,8 +28,34 @@ export interface SqlClient extends SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
 }
 
+/**
+ * The part of a `pg` connection {@link pgPoolClient} uses: `pg`'s `PoolClient` fits. Declared
+ * here, not imported from `pg`, so this package's type declarations never pull `pg`'s (or its
+ * dependencies') into your compilation, and `pg` stays an optional peer you bring.
+ */
+export interface PgPoolConnection {
+  /** `PoolClient.query`. */
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** `PoolClient.on('error')`. */
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  /** `PoolClient.off('error')`. */
+  off(event: 'error', listener: (err: Error) => void): unknown;
+  /** `PoolClient.release`: a truthy error destroys the connection instead of pooling it. */
+  release(err?: Error | boolean): void;
+}
+
+/** The part of a `pg.Pool` {@link pgPoolClient} uses (`pg.Pool` fits; see {@link PgPoolConnection}). */
+export interface PgPoolLike {
+  /** `Pool.query`. */
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** `Pool.connect`. */
+  connect(): Promise<PgPoolConnection>;
+  /** `Pool.on('error')`: idle connections that fail. */
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
 /** Pools that already have our idle-connection `error` listener. */
-const watchedPools = new WeakSet<Pool>();
+const watchedPools = new WeakSet<PgPoolLike>();
 
 /**
  * Wraps a ready `pg.Pool` (yours: connection settings, pool size and `search_path` stay in your
@@ -41,7 +66,7 @@ const watchedPools = new WeakSet<Pool>();
  * @param pool - a `pg.Pool`.
  * @param logger - where idle-connection errors are reported (default silent).
  */
-export function pgPoolClient(pool: Pool, logger: Logger = silentLogger): SqlClient {
+export function pgPoolClient(pool: PgPoolLike, logger: Logger = silentLogger): SqlClient {
   if (!watchedPools.has(pool)) {
     watchedPools.add(pool);
     pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'));
@@ -52,7 +77,7 @@ export function pgPoolClient(pool: Pool, logger: Logger = silentLogger): SqlClie
       return { rows: result.rows as R[] };
     },
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-      const conn: PoolClient = await pool.connect();
+      const conn = await pool.connect();
       let broken: Error | undefined;
       // A connection cut mid-transaction also emits 'error'; the failing query reports it.
       const onError = (err: Error) => {

@@ -2,9 +2,9 @@
  * The game server frame: a drift-free {@link TickLoop}, a {@link RoomHost} that seats connections
  * by their connect token and ticks every room, the {@link Room} base a game extends (seats,
  * reconnects, inputs applied at their tick, delta snapshots at their own rate) and the
- * {@link RoomClient} a game's client uses. Guide: `docs/server.md`.
+ * {@link RoomClient} a game's client uses. Guide: the Server guide (`docs/server.md`).
  *
- * @module
+ * @module @pong/netcode/server
  */
 export { Room, type RoomOptions, type Seat, type SeatState } from './room.js';
 export {
