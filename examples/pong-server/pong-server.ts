@@ -48,17 +48,16 @@ export interface PongServerOptions {
   timers?: Timers;
 }
 
-/** The claim a Pong ticket makes, as `validateToken` attaches it to the connection. */
-interface PongClaim extends SeatClaim {
-  /** Both players of the room, sorted: seat 1 first. */
-  readonly players: readonly [string, string];
-}
+/** Rooms' players learned by the token check, remembered until the room opens (bounded). */
+const ROSTER_LIMIT = 4096;
 
 export class PongServer {
   readonly connections: ConnectionServer;
   readonly host: RoomHost<PongRoom>;
   readonly results: PongResult[] = [];
   private readonly options: PongServerOptions;
+  /** Room id to its two players (seat 1 first), from the room store, for `createRoom`. */
+  private readonly rosters = new Map<string, readonly [string, string]>();
 
   constructor(options: PongServerOptions) {
     this.options = options;
@@ -85,8 +84,12 @@ export class PongServer {
       roomObserver: options.metrics?.roomObserver,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.timers === undefined ? {} : { timers: options.timers }),
+      // The claim is the connection's token (whatever `readClaim` reads); the players come from
+      // the room store, looked up by the token check.
       createRoom: (claim, context) => {
-        const { players } = claim as PongClaim;
+        const players = this.rosters.get(claim.roomId);
+        if (players === undefined) return undefined;
+        this.rosters.delete(claim.roomId);
         void options.rooms.setStatus(claim.roomId, 'playing').catch((err: unknown) => {
           context.logger.warn({ err, roomId: claim.roomId }, 'could not mark room playing');
         });
@@ -119,20 +122,20 @@ export class PongServer {
   }
 
   /** Token check: a well-formed ticket for a room that the match server made for this player. */
-  private async check(token: Uint8Array): Promise<false | { userData: PongClaim }> {
+  private async check(token: Uint8Array): Promise<false | { userData: SeatClaim }> {
     const ticket = decodeTicket(token);
     if (ticket === undefined) return false;
     const room = await this.options.rooms.getRoom(ticket.room_id);
     if (room === undefined || room.matchId !== ticket.match_id || room.status === 'finished') return false;
     if (!room.players.includes(ticket.player_id) || room.players.length !== 2) return false;
-    const players = [...room.players].sort() as [string, string];
+    this.rosters.set(ticket.room_id, [...room.players].sort() as [string, string]);
+    if (this.rosters.size > ROSTER_LIMIT) this.rosters.delete(this.rosters.keys().next().value!);
     return {
       userData: {
         playerId: ticket.player_id,
         matchId: ticket.match_id,
         roomId: ticket.room_id,
         ...(ticket.token_id === undefined ? {} : { tokenId: ticket.token_id }),
-        players,
       },
     };
   }

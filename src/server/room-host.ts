@@ -20,8 +20,8 @@ export interface RoomHostOptions<R extends Room> {
   connections: ConnectionServer;
   /**
    * The game's verdict on a claim for a room that is not open here: a new room (built with
-   * `context`), or `undefined` to refuse (`no_room`). Called once per room; later claims for the
-   * same room go to the room's own seat check.
+   * `context`), or `undefined` to refuse (`no_room`; so is a throw, which is logged). Called once
+   * per room; later claims for the same room go to the room's own seat check.
    */
   createRoom: (claim: SeatClaim, context: RoomContext) => R | undefined;
   /** Reads a connection's claim (default {@link readSeatClaim}: its verified token, else its `userData`). */
@@ -197,7 +197,13 @@ export class RoomHost<R extends Room = Room> {
     if (room === undefined) {
       if (this.closed.has(claim.roomId)) return 'room_closed';
       if (this.open.size >= this.maxRooms) return 'full';
-      room = this.options.createRoom(claim, this.context);
+      try {
+        room = this.options.createRoom(claim, this.context);
+      } catch (err) {
+        // A game that cannot build the room refuses the claim; the server goes on.
+        this.context.logger.error({ err, roomId: claim.roomId }, 'createRoom threw');
+        room = undefined;
+      }
       if (room === undefined) return 'no_room';
       this.open.set(claim.roomId, room);
       this.options.tickObserver?.activeRooms?.(this.open.size);

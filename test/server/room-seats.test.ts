@@ -100,6 +100,19 @@ describe('Room seats', () => {
     expect(w.host.counters.seatsLost).toBe(1);
   });
 
+  it('refuses the claim (no_room) when the game cannot build its room, and keeps serving', async () => {
+    const w = world({
+      createRoom: () => {
+        throw new Error('no roster for this room');
+      },
+    });
+    const alice = w.connect(w.issue({ playerId: 'alice' }));
+    await w.until(() => alice.connection !== undefined && !alice.connection.connected, 100);
+    expect(w.host.counters.seatsRefused.no_room).toBe(1);
+    expect(w.host.rooms.size).toBe(0);
+    expect(w.host.loop.failedTicks).toBe(0);
+  });
+
   it('refuses a new room past maxRooms, and a closed room stays closed', async () => {
     const w = world({ maxRooms: 1 });
     const alice = w.connect(w.issue({ playerId: 'alice' }));
