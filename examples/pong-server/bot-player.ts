@@ -4,10 +4,11 @@
  */
 import { request } from 'undici';
 import { type Clock, type RandomSource, systemClock } from '../../src/core/index.js';
-import { type DecodedSnapshot, SnapshotClient } from '../../src/snapshot/index.js';
+import { RoomClient } from '../../src/server/index.js';
+import type { DecodedSnapshot } from '../../src/snapshot/index.js';
 import { ConnectionClient, type PeerAddress, UdpTransport } from '../../src/transport/index.js';
 import { botInput, type PongState } from './pong-game.js';
-import { decodePong, encodePong, encodeTicket } from './pong-messages.js';
+import { decodeGameOver, encodeInput, encodeTicket, PONG_INPUT_BYTES } from './pong-messages.js';
 import { PONG_IDS, type PongEntities, pongSchema } from './pong-schema.js';
 import { PONG_PROTOCOL_ID } from './pong-server.js';
 
@@ -97,15 +98,30 @@ function visibleState(now: DecodedSnapshot<PongEntities>, prev: PongState | unde
   };
 }
 
-/** Plays one whole match. */
+/** A random ticket id, so only this ticket can retake the bot's seat while it is connected. */
+function ticketId(random: RandomSource): string {
+  let id = '';
+  for (let i = 0; i < 16; i++) id += Math.floor(random.next() * 16).toString(16);
+  return id;
+}
+
+/** Plays one whole match: asks the match server for one, then plays it. */
 export async function playMatch(options: BotOptions): Promise<BotOutcome> {
-  const clock = options.clock ?? systemClock;
   const assignment = await requestMatch(
     options.matchServerUrl,
     options.playerId,
     options.rating,
     options.authorization,
   );
+  return playAssignment(assignment, options);
+}
+
+/** Plays the match the match server assigned, on the game server it named. */
+export async function playAssignment(
+  assignment: MatchAssignment,
+  options: Omit<BotOptions, 'matchServerUrl' | 'rating' | 'authorization'>,
+): Promise<BotOutcome> {
+  const clock = options.clock ?? systemClock;
   const assigned = parseHostPort(assignment.game_server);
   const server = options.via ? options.via(assigned) : assigned;
   const transport = await UdpTransport.bind({
@@ -120,57 +136,60 @@ export async function playMatch(options: BotOptions): Promise<BotOutcome> {
       player_id: options.playerId,
       match_id: assignment.match_id,
       room_id: assignment.room_id,
+      token_id: ticketId(options.random),
     }),
     clock,
     random: options.random,
   });
-  const snapshots = new SnapshotClient({ schema: pongSchema });
-  let side: 1 | 2 | undefined;
   let seen: PongState | undefined;
   let timer: NodeJS.Timeout | undefined;
+  // Made on the 'connect' event, which fires with the handshake, before any message of the same batch.
+  let joined: RoomClient<PongEntities> | undefined;
+  client.on('connect', (connection) => {
+    joined = new RoomClient({ connection, schema: pongSchema, inputSize: PONG_INPUT_BYTES, clock });
+  });
   try {
     client.start(10);
     const connection = await client.connect();
+    const room = joined!;
+    const sideOf = () => (room.seat === undefined ? undefined : ((room.seat + 1) as 1 | 2));
     const outcome = await new Promise<BotOutcome>((resolve, reject) => {
-      const finish = (won: boolean, score: [number, number]) =>
+      const finish = (won: boolean, score: [number, number]) => {
+        const s = room.snapshots.counters;
         resolve({
           playerId: options.playerId,
           assignment,
-          side,
+          side: sideOf(),
           won,
           score,
-          snapshotsDecoded: snapshots.counters.decoded,
-          snapshotErrors:
-            snapshots.counters.malformed + snapshots.counters.truncated + snapshots.counters.unknownBaseline,
+          snapshotsDecoded: s.decoded,
+          snapshotErrors: s.malformed + s.truncated + s.unknownBaseline,
           rttMs: connection.channel.rttMs,
         });
+      };
       const deadline = setTimeout(
         () => reject(new Error(`${options.playerId}: match timed out`)),
         options.timeoutMs ?? 120_000,
       );
-      connection.on('message', (payload) => {
-        const m = decodePong(payload);
-        if (m?.type === 'welcome') side = m.side;
-        else if (m?.type === 'snapshot') {
-          const result = snapshots.receive(m.body);
-          if (result.ok) seen = visibleState(result.snapshot, seen);
-          connection.send(encodePong({ type: 'ack', body: snapshots.createAck() }), 'unreliable');
-        } else if (m?.type === 'gameOver') {
-          clearTimeout(deadline);
-          finish(m.winner === side, [m.score1, m.score2]);
-        }
+      room.on('snapshot', (snapshot) => {
+        seen = visibleState(snapshot, seen);
+      });
+      room.on('message', (message) => {
+        const over = decodeGameOver(message);
+        if (over === undefined) return;
+        clearTimeout(deadline);
+        finish(over.winner === sideOf(), [over.score1, over.score2]);
       });
       connection.on('disconnect', (reason) => {
         clearTimeout(deadline);
-        if (seen?.winner) finish(seen.winner === side, [seen.score1, seen.score2]);
+        if (seen?.winner) finish(seen.winner === sideOf(), [seen.score1, seen.score2]);
         else reject(new Error(`${options.playerId}: disconnected (${reason}) before the match ended`));
       });
       timer = setInterval(() => {
-        if (side !== undefined && seen !== undefined) {
-          // Unreliable-sequenced, every tick: a lost input is replaced by the next, a late one is dropped.
-          const input = botInput(seen, side, options.skill, options.random);
-          connection.send(encodePong({ type: 'input', input }), 'sequenced');
-        }
+        // One packet per tick: this tick's input (with the last few, against loss) and the snapshot ack.
+        const side = sideOf();
+        if (side !== undefined && seen !== undefined && connection.connected)
+          room.sendInput(encodeInput(botInput(seen, side, options.skill, options.random)));
       }, 1000 / 60);
     });
     return outcome;

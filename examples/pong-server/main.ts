@@ -3,7 +3,9 @@
  *
  * Environment: `HOST` (default 0.0.0.0), `PORT` (UDP, default 9000), `METRICS_PORT` (default
  * 9090), `REDIS_URL` (required: the room store the match server writes, so the server admits
- * exactly the players the match server sent), `SERVER_ID` (a constant metrics label).
+ * exactly the players the match server sent), `SERVER_ID` (a constant metrics label), `MAX_ROOMS`
+ * (matches at once, default 500; two players each), `SNAPSHOT_RATE` (snapshots per second,
+ * dividing 60; default 60).
  */
 import { Redis } from 'ioredis';
 import { createCryptoRandom } from '../../src/core/index.js';
@@ -39,6 +41,8 @@ const server = new PongServer({
   rooms: new RedisRoomManager(redis),
   random: createCryptoRandom(),
   metrics,
+  maxRooms: Number(env.MAX_ROOMS ?? 500),
+  snapshotRate: Number(env.SNAPSHOT_RATE ?? 60),
   onResult: (r) => console.log(JSON.stringify({ event: 'match_end', ...r })),
 });
 server.start();

@@ -45,6 +45,10 @@ export interface MetricNames {
   readonly matchRatingGap: string;
   /** Counter: match API requests and connections refused, by reason. Base name `match_requests_refused_total`. */
   readonly matchRefused: string;
+  /** Counter: player inputs (or input frames) a room refused, by reason. Base name `inputs_rejected_total`. */
+  readonly inputsRejected: string;
+  /** Counter: connections refused a seat in a room, by reason. Base name `seats_refused_total`. */
+  readonly seatsRefused: string;
 }
 
 /**
@@ -73,6 +77,8 @@ export const METRIC_NAMES: MetricNames = Object.freeze({
   matchWait: 'match_wait_seconds',
   matchRatingGap: 'match_rating_gap',
   matchRefused: 'match_requests_refused_total',
+  inputsRejected: 'inputs_rejected_total',
+  seatsRefused: 'seats_refused_total',
 });
 
 /** One key of {@link METRIC_NAMES}. */

@@ -3,6 +3,13 @@ import { InvalidOptionError } from '../core/index.js';
 import { MATCH_REFUSALS, type MatchRefusal } from '../matchmaking/caller.js';
 import type { MatchObserver } from '../matchmaking/match-observer.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
+import {
+  INPUT_REJECTIONS,
+  type InputRejection,
+  type RoomObserver,
+  SEAT_REFUSALS,
+  type SeatRefusal,
+} from '../server/room-observer.js';
 import type { TickObserver } from '../server/tick-observer.js';
 import type { DropReason, TransportObserver } from '../transport/transport-observer.js';
 import { BucketCounts, type HistogramSeries, registerBucketHistogram } from './bucket-histogram.js';
@@ -60,8 +67,9 @@ const RESERVED_LABELS = new Set(['le', 'reason', 'direction']);
  *
  * Hand the observers to the layers: {@link MetricsCollector.channelObserver} to every
  * `ReliableUdpChannel`, {@link MetricsCollector.transportObserver} to the `UdpTransport` and the
- * connection server, {@link MetricsCollector.tickObserver} to the tick loop and
- * {@link MetricsCollector.matchObserver} to the `MatchServer`. One collector serves any number of
+ * connection server, {@link MetricsCollector.tickObserver} to the tick loop,
+ * {@link MetricsCollector.roomObserver} to the `RoomHost` and {@link MetricsCollector.matchObserver}
+ * to the `MatchServer`. One collector serves any number of
  * producers; their counts add up.
  *
  * The observers only add to plain numbers (no label lookup, no allocation); the prom-client
@@ -92,6 +100,7 @@ export class MetricsCollector {
   private readonly transport: TransportObserver;
   private readonly ticks: TickObserver;
   private readonly match: MatchObserver;
+  private readonly room: RoomObserver;
   /** Registers each group's metric families, once, when its observer is first taken. */
   private readonly families: Record<Group, () => void>;
   private readonly registered = new Set<Group>();
@@ -192,6 +201,26 @@ export class MetricsCollector {
         c.activeRooms = count;
       },
     };
+    const inputsRejected = new Float64Array(INPUT_REJECTIONS.length);
+    const seatsRefused = new Float64Array(SEAT_REFUSALS.length);
+    const rejectionIndex = Object.fromEntries(INPUT_REJECTIONS.map((r, i) => [r, i])) as Record<
+      InputRejection,
+      number
+    >;
+    const refusalIndex = Object.fromEntries(SEAT_REFUSALS.map((r, i) => [r, i])) as Record<
+      SeatRefusal,
+      number
+    >;
+    this.room = {
+      inputRejected: (reason) => {
+        const i = rejectionIndex[reason];
+        if (i !== undefined) inputsRejected[i]!++;
+      },
+      seatRefused: (reason) => {
+        const i = refusalIndex[reason];
+        if (i !== undefined) seatsRefused[i]!++;
+      },
+    };
     this.match = {
       matchRequest: () => {
         c.matchRequests++;
@@ -252,8 +281,35 @@ export class MetricsCollector {
           });
         },
       });
+    const byReason = (name: string, help: string, reasons: readonly string[], counts: Float64Array) =>
+      new Counter({
+        name,
+        help,
+        labelNames: [...labelNames, 'reason'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          reasons.forEach((reason, i) => {
+            this.inc({ ...labels, reason }, counts[i]!);
+          });
+        },
+      });
     this.families = {
       drops,
+      room: () => {
+        byReason(
+          names.inputsRejected,
+          'Player inputs (or input frames) refused, by reason.',
+          INPUT_REJECTIONS,
+          inputsRejected,
+        );
+        byReason(
+          names.seatsRefused,
+          'Connections refused a seat in a room, by reason.',
+          SEAT_REFUSALS,
+          seatsRefused,
+        );
+      },
       channel: () => {
         counter(names.reliableRetries, 'Reliable messages sent again.', () => c.retries);
         counter(
@@ -365,6 +421,15 @@ export class MetricsCollector {
     return this.match;
   }
 
+  /**
+   * Implements the rooms' {@link RoomObserver} (pass it as `RoomHost`'s `roomObserver`); the first
+   * access registers `inputs_rejected_total` and `seats_refused_total`, every reason at 0.
+   */
+  get roomObserver(): RoomObserver {
+    this.use('room');
+    return this.room;
+  }
+
   private use(group: Group): void {
     if (this.registered.has(group)) return;
     const before = this.registry.getMetricsAsArray().length;
@@ -382,7 +447,7 @@ export class MetricsCollector {
 }
 
 /** Metric families registered together, when their observer is first taken. */
-type Group = 'drops' | 'channel' | 'transport' | 'tick' | 'match';
+type Group = 'drops' | 'channel' | 'transport' | 'tick' | 'match' | 'room';
 
 /** The plain numbers the observers add to. One object, fixed shape, for a fast hot path. */
 class Totals {

@@ -4,10 +4,12 @@
  * and rooms are dropped.
  */
 import { describe, expect, it } from 'vitest';
-import { decodePong, encodePong, encodeTicket } from '../../examples/pong-server/pong-messages.js';
+import { decodeGameOver, encodeTicket, PONG_INPUT_BYTES } from '../../examples/pong-server/pong-messages.js';
+import { pongSchema } from '../../examples/pong-server/pong-schema.js';
 import { PONG_PROTOCOL_ID, PongServer } from '../../examples/pong-server/pong-server.js';
 import { createSeededRandom, ManualClock, type Timers } from '../../src/core/index.js';
 import { MemoryRoomManager } from '../../src/matchmaking/index.js';
+import { RoomClient } from '../../src/server/index.js';
 import { type Connection, ConnectionClient, MemoryNetwork } from '../../src/transport/index.js';
 
 const SERVER = { address: '10.0.0.1', port: 9000 };
@@ -43,13 +45,13 @@ async function world() {
     rooms,
     roomId,
     server,
-    /** A player's client with a ticket for `room`. */
-    client(playerId: string, room = roomId) {
+    /** A player's client with a ticket for `room` (drawn with `tokenId`). */
+    client(playerId: string, room = roomId, tokenId = `${playerId}-ticket`) {
       const client = new ConnectionClient({
         transport: network.createEndpoint({ address: `10.0.0.${host++}`, port: 5000 }),
         server: SERVER,
         protocolId: PONG_PROTOCOL_ID,
-        token: encodeTicket({ player_id: playerId, match_id: 'm1', room_id: room }),
+        token: encodeTicket({ player_id: playerId, match_id: 'm1', room_id: room, token_id: tokenId }),
         clock,
         random: createSeededRandom(host),
       });
@@ -82,11 +84,19 @@ function track(w: Awaited<ReturnType<typeof world>>, client: ConnectionClient) {
   // that arrives in the same batch (the connect() promise resolves a microtask later).
   client.on('connect', (c) => {
     connection = c;
-    c.on('message', (payload) => {
-      const m = decodePong(payload);
-      if (m?.type === 'snapshot')
-        c.send(encodePong({ type: 'ack', body: new Uint8Array([0]) }), 'unreliable');
-      if (m) seen.push(m.type);
+    const room = new RoomClient({
+      connection: c,
+      schema: pongSchema,
+      inputSize: PONG_INPUT_BYTES,
+      clock: w.clock,
+    });
+    room.on('welcome', () => seen.push('welcome'));
+    room.on('snapshot', () => {
+      seen.push('snapshot');
+      room.sendAck();
+    });
+    room.on('message', (m) => {
+      if (decodeGameOver(m)) seen.push('gameOver');
     });
   });
   client.connect().catch(() => {
@@ -115,7 +125,7 @@ describe('PongServer (examples/pong-server)', () => {
     await w.until(() => alice1.seen.includes('welcome') && bob.seen.includes('welcome'), 200);
     await w.until(() => bob.seen.includes('snapshot'), 50);
 
-    const alice2 = track(w, w.client('alice')); // same player, new address: replaces the old connection
+    const alice2 = track(w, w.client('alice')); // same ticket, new address: replaces the old connection
     await w.until(() => alice2.seen.includes('welcome'), 200);
     await w.until(() => alice1.closed, 200);
     expect(w.server.results).toEqual([]); // the old connection's disconnect is not a forfeit
@@ -128,6 +138,19 @@ describe('PongServer (examples/pong-server)', () => {
     // After lingering, the room is dropped and its players are disconnected.
     await w.until(() => w.server.activeRooms === 0 && bob.closed && alice2.closed, 60 * 5);
     expect(await w.rooms.getRoom(w.roomId)).toBeUndefined();
+  });
+
+  it('refuses the opponent presenting another ticket for a seat its player holds (issue 9), and counts it', async () => {
+    const w = await world();
+    const alice = track(w, w.client('alice'));
+    const bob = track(w, w.client('bob'));
+    await w.until(() => alice.seen.includes('welcome') && bob.seen.includes('welcome'), 200);
+    const thief = track(w, w.client('alice', w.roomId, 'forged-by-bob'));
+    await w.until(() => thief.closed, 200);
+    expect(thief.seen).not.toContain('welcome');
+    expect(w.server.host.counters.seatsRefused.seat_taken).toBe(1);
+    expect(alice.closed).toBe(false);
+    expect(w.server.results).toEqual([]);
   });
 
   it('refuses tickets for another room or another player', async () => {

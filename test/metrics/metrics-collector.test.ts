@@ -8,6 +8,7 @@ import {
   metricNames,
   TICK_DURATION_BUCKETS,
 } from '../../src/metrics/index.js';
+import { INPUT_REJECTIONS, SEAT_REFUSALS } from '../../src/server/index.js';
 import { parseExposition, seriesValue } from './exposition.js';
 
 async function scrape(collector: MetricsCollector): Promise<Map<string, number>> {
@@ -22,6 +23,7 @@ describe('MetricsCollector', () => {
       collector.transportObserver,
       collector.tickObserver,
       collector.matchObserver,
+      collector.roomObserver,
     ];
     const text = await collector.registry.metrics();
     const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
@@ -32,6 +34,7 @@ describe('MetricsCollector', () => {
         'bytes_sent_total counter',
         'connected_clients gauge',
         'dropped_duplicates_total counter',
+        'inputs_rejected_total counter',
         'match_queue_size gauge',
         'match_rating_gap histogram',
         'match_requests_refused_total counter',
@@ -46,6 +49,7 @@ describe('MetricsCollector', () => {
         'reliable_retries_total counter',
         'reliable_timeouts_total counter',
         'rtt_seconds histogram',
+        'seats_refused_total counter',
         'server_tick_duration_seconds histogram',
       ].sort(),
     );
@@ -54,7 +58,7 @@ describe('MetricsCollector', () => {
     expect(seriesValue(series, 'server_tick_duration_seconds_count')).toBe(0);
     for (const reason of DROP_REASONS)
       expect(seriesValue(series, `packets_dropped_total{reason="${reason}"}`)).toBe(0);
-    expect(Object.values(METRIC_NAMES)).toHaveLength(19);
+    expect(Object.values(METRIC_NAMES)).toHaveLength(21);
   });
 
   it('registers a family when its observer is first taken, so each process exports what it feeds', async () => {
@@ -184,6 +188,24 @@ describe('MetricsCollector', () => {
     expect(seriesValue(s, 'match_requests_refused_total{reason="player_rate"}')).toBe(0);
     expect(seriesValue(s, 'match_requests_refused_total{reason="connection_limit"}')).toBe(0);
     expect(seriesValue(s, 'match_requests_refused_total{reason="forbidden"}')).toBe(0);
+  });
+
+  it('counts what the room observer reports, every reason exported from the start', async () => {
+    const collector = new MetricsCollector();
+    const r = collector.roomObserver;
+    r.inputRejected('future');
+    r.inputRejected('future');
+    r.inputRejected('wrong_seat');
+    r.seatRefused('seat_taken');
+    const s = await scrape(collector);
+    expect(seriesValue(s, 'inputs_rejected_total{reason="future"}')).toBe(2);
+    expect(seriesValue(s, 'inputs_rejected_total{reason="wrong_seat"}')).toBe(1);
+    expect(seriesValue(s, 'inputs_rejected_total{reason="impossible"}')).toBe(0);
+    expect(seriesValue(s, 'seats_refused_total{reason="seat_taken"}')).toBe(1);
+    expect(seriesValue(s, 'seats_refused_total{reason="no_seat"}')).toBe(0);
+    for (const reason of INPUT_REJECTIONS)
+      expect(s.has(`inputs_rejected_total{reason="${reason}"}`)).toBe(true);
+    for (const reason of SEAT_REFUSALS) expect(s.has(`seats_refused_total{reason="${reason}"}`)).toBe(true);
   });
 
   it('keeps counting across scrapes (counters are totals, not deltas)', async () => {

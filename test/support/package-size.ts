@@ -18,6 +18,7 @@ export const ENTRIES = [
   '@pong/netcode/snapshot',
   '@pong/netcode/metrics',
   '@pong/netcode/matchmaking',
+  '@pong/netcode/server',
 ] as const;
 
 /** A staged copy of the package in `dir`, built, laid out as `npm pack` sees it. */
