@@ -7,18 +7,27 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { encodeInput, encodeTicket, PONG_INPUT_BYTES } from '../examples/pong-server/pong-messages.js';
+import { encodeInput, PONG_INPUT_BYTES } from '../examples/pong-server/pong-messages.js';
 import { PONG_IDS, type PongEntities, pongSchema } from '../examples/pong-server/pong-schema.js';
 import { PONG_PROTOCOL_ID } from '../examples/pong-server/pong-server.js';
-import { createSeededRandom, systemClock } from '../src/core/index.js';
+import { createSeededRandom, systemClock, wallClock } from '../src/core/index.js';
+import { encodeMatchRoster } from '../src/matchmaking/index.js';
 import { RoomClient } from '../src/server/index.js';
-import { type Connection, ConnectionClient, UdpTransport } from '../src/transport/index.js';
+import {
+  type Connection,
+  ConnectionClient,
+  ConnectTokenIssuer,
+  decodeConnectToken,
+  UdpTransport,
+} from '../src/transport/index.js';
 
 const seconds = Number(process.argv[2]);
 const lines = createInterface({ input: process.stdin });
-const ready = await new Promise<{ port: number; rooms: { roomId: string; players: [string, string] }[] }>(
-  (resolve) => lines.once('line', (l) => resolve(JSON.parse(l).ready)),
-);
+const ready = await new Promise<{
+  port: number;
+  key: string;
+  rooms: { roomId: string; players: [string, string] }[];
+}>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l).ready)));
 const server = { address: '127.0.0.1', port: ready.port };
 interface Bot {
   client: ConnectionClient;
@@ -27,6 +36,14 @@ interface Bot {
 }
 const bots: Bot[] = [];
 const random = createSeededRandom(9);
+const serverAddress = `127.0.0.1:${ready.port}`;
+const issuer = new ConnectTokenIssuer({
+  key: { id: 1, key: Buffer.from(ready.key, 'hex') },
+  protocolId: PONG_PROTOCOL_ID,
+  clock: wallClock,
+  random,
+  expiresInMs: 10 * 60_000,
+});
 const UP = encodeInput(-1);
 const STILL = encodeInput(0);
 const DOWN = encodeInput(1);
@@ -36,8 +53,15 @@ for (const [i, r] of ready.rooms.entries()) {
     const client = new ConnectionClient({
       transport,
       server,
-      protocolId: PONG_PROTOCOL_ID,
-      token: encodeTicket({ player_id: playerId, match_id: `m${i}`, room_id: r.roomId, token_id: playerId }),
+      token: decodeConnectToken(
+        issuer.issue({
+          playerId,
+          matchId: `m${i}`,
+          roomId: r.roomId,
+          serverAddress,
+          userData: encodeMatchRoster(r.players)!,
+        }),
+      ),
       clock: systemClock,
       random,
     });

@@ -4,11 +4,13 @@
  * player is connected, measures for the given seconds and prints `{"server":{...}}`.
  * Usage: node --import tsx bench/server-process.ts <rooms> <seconds> [snapshotRate]
  */
+
+import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { PongServer } from '../examples/pong-server/pong-server.js';
-import { createSeededRandom, systemTimers, type Timers } from '../src/core/index.js';
+import { PONG_PROTOCOL_ID, PongServer } from '../examples/pong-server/pong-server.js';
+import { createSeededRandom, systemTimers, type Timers, wallClock } from '../src/core/index.js';
 import { MemoryRoomManager } from '../src/matchmaking/index.js';
-import { UdpTransport } from '../src/transport/index.js';
+import { ConnectTokenVerifier, UdpTransport } from '../src/transport/index.js';
 
 const rooms = Number(process.argv[2]);
 const seconds = Number(process.argv[3]);
@@ -34,8 +36,16 @@ const timers: Timers = {
   clearTimeout: (h) => systemTimers.clearTimeout(h),
 };
 const transport = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
+// The bots' tokens are sealed with this key (sent to them on the ready line), as a match server's would be.
+const key = randomBytes(32);
 const server = new PongServer({
   transport,
+  connectTokens: new ConnectTokenVerifier({
+    keys: [{ id: 1, key }],
+    protocolId: PONG_PROTOCOL_ID,
+    serverAddresses: [`127.0.0.1:${transport.localAddress.port}`],
+    clock: wallClock,
+  }),
   rooms: store,
   random: createSeededRandom(2),
   scoreToWin: 99,
@@ -51,7 +61,9 @@ const server = new PongServer({
   },
 });
 server.start();
-console.log(JSON.stringify({ ready: { port: transport.localAddress.port, rooms: list } }));
+console.log(
+  JSON.stringify({ ready: { port: transport.localAddress.port, key: key.toString('hex'), rooms: list } }),
+);
 
 // Until every player is connected, or the count stood still for 5 s (then the row says how many).
 const deadline = Date.now() + 120_000;

@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { createCryptoRandom, createSeededRandom } from '../src/core/index.js';
+import { createCryptoRandom, createSeededRandom, wallClock } from '../src/core/index.js';
 import {
   MatchQueue,
   MatchServer,
@@ -29,6 +29,7 @@ import {
   addressKey,
   ConnectTokenIssuer,
   type ConnectTokenKey,
+  ConnectTokenVerifier,
   LossyUdpProxy,
   type PeerAddress,
   UdpTransport,
@@ -79,6 +80,10 @@ const recordResult = (r: PongResult) => {
 };
 const matchMetrics = new MetricsCollector({ labels: { server_id: 'match-1' } });
 
+// Every match answer carries a connect token sealed with a key made fresh for this run; the game
+// servers verify with the same key (and their own address, so a token is good on one server only).
+const connectTokenKey: ConnectTokenKey = { id: 1, key: randomBytes(32) };
+
 // The game servers, each with its own metrics endpoint, as separate processes would have.
 const servers: {
   server: PongServer;
@@ -95,6 +100,12 @@ for (let i = 0; i < gameServers; i++) {
   });
   const server = new PongServer({
     transport,
+    connectTokens: new ConnectTokenVerifier({
+      keys: [connectTokenKey],
+      protocolId: PONG_PROTOCOL_ID,
+      serverAddresses: [`127.0.0.1:${transport.localAddress.port}`],
+      clock: wallClock,
+    }),
     rooms,
     random,
     metrics,
@@ -122,15 +133,12 @@ await matchHttp.start();
 // Bots prove who they are with a bearer token signed by a secret made fresh for this run (an
 // account service would sign them in a real deployment).
 const matchSecret = randomBytes(32);
-// Every match answer carries a connect token sealed with a key made fresh for this run; the game
-// servers verify with the same key.
-const connectTokenKey: ConnectTokenKey = { id: 1, key: randomBytes(32) };
 const matchServer = new MatchServer({
   authenticate: bearerAuthenticate(matchSecret),
   connectTokens: new ConnectTokenIssuer({
     key: connectTokenKey,
     protocolId: PONG_PROTOCOL_ID,
-    clock: { now: () => Date.now() },
+    clock: wallClock,
     random,
   }),
   db: sql,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createCryptoRandom } from '@pong/netcode';
+import { createCryptoRandom, wallClock } from '@pong/netcode';
 import { MetricsCollector } from '@pong/netcode/metrics';
 import {
   ConnectionClient,
@@ -15,7 +15,6 @@ const PROTOCOL_ID = 0x47414d45; // your game's id: clients of other games are re
 const metrics = new MetricsCollector(); // prom-client registry: serve it with MetricsServer
 // Connect tokens: the match side issues them, game servers verify them; both hold this key.
 const key = { id: 1, key: randomBytes(32) };
-const wallClock = { now: () => Date.now() };
 
 // Server: only clients with a valid token connect; every packet is sealed with the token's keys.
 const serverSocket = await UdpTransport.bind({

@@ -6,7 +6,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createCryptoRandom, type Logger } from '../../src/core/index.js';
+import { createCryptoRandom, type Logger, wallClock } from '../../src/core/index.js';
 import {
   type ConnectTokenSource,
   type MatchObserver,
@@ -146,7 +146,7 @@ function issuerFor(config: MatchServerConfig): ConnectTokenIssuer | undefined {
   return new ConnectTokenIssuer({
     key: config.connectTokenKey.key,
     protocolId: config.protocolId ?? PONG_PROTOCOL_ID,
-    clock: { now: () => Date.now() },
+    clock: wallClock,
     random: createCryptoRandom(),
   });
 }

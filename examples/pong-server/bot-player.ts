@@ -6,11 +6,15 @@ import { request } from 'undici';
 import { type Clock, type RandomSource, systemClock } from '../../src/core/index.js';
 import { RoomClient } from '../../src/server/index.js';
 import type { DecodedSnapshot } from '../../src/snapshot/index.js';
-import { ConnectionClient, type PeerAddress, UdpTransport } from '../../src/transport/index.js';
+import {
+  ConnectionClient,
+  decodeConnectToken,
+  type PeerAddress,
+  UdpTransport,
+} from '../../src/transport/index.js';
 import { botInput, type PongState } from './pong-game.js';
-import { decodeGameOver, encodeInput, encodeTicket, PONG_INPUT_BYTES } from './pong-messages.js';
+import { decodeGameOver, encodeInput, PONG_INPUT_BYTES } from './pong-messages.js';
 import { PONG_IDS, type PongEntities, pongSchema } from './pong-schema.js';
-import { PONG_PROTOCOL_ID } from './pong-server.js';
 
 /** What the match server answered. */
 export interface MatchAssignment {
@@ -18,6 +22,8 @@ export interface MatchAssignment {
   room_id: string;
   game_server: string;
   opponent_id: string;
+  /** The connect token (base64) the game server admits this player with. */
+  connect_token: string;
 }
 
 export interface BotOptions {
@@ -98,13 +104,6 @@ function visibleState(now: DecodedSnapshot<PongEntities>, prev: PongState | unde
   };
 }
 
-/** A random ticket id, so only this ticket can retake the bot's seat while it is connected. */
-function ticketId(random: RandomSource): string {
-  let id = '';
-  for (let i = 0; i < 16; i++) id += Math.floor(random.next() * 16).toString(16);
-  return id;
-}
-
 /** Plays one whole match: asks the match server for one, then plays it. */
 export async function playMatch(options: BotOptions): Promise<BotOutcome> {
   const assignment = await requestMatch(
@@ -122,7 +121,8 @@ export async function playAssignment(
   options: Omit<BotOptions, 'matchServerUrl' | 'rating' | 'authorization'>,
 ): Promise<BotOutcome> {
   const clock = options.clock ?? systemClock;
-  const assigned = parseHostPort(assignment.game_server);
+  const token = decodeConnectToken(Buffer.from(assignment.connect_token, 'base64'));
+  const assigned = parseHostPort(token.serverAddress);
   const server = options.via ? options.via(assigned) : assigned;
   const transport = await UdpTransport.bind({
     host: server.address.includes(':') ? '::1' : '127.0.0.1',
@@ -131,13 +131,7 @@ export async function playAssignment(
   const client = new ConnectionClient({
     transport,
     server,
-    protocolId: PONG_PROTOCOL_ID,
-    token: encodeTicket({
-      player_id: options.playerId,
-      match_id: assignment.match_id,
-      room_id: assignment.room_id,
-      token_id: ticketId(options.random),
-    }),
+    token,
     clock,
     random: options.random,
   });

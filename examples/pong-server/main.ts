@@ -5,14 +5,17 @@
  * 9090), `REDIS_URL` (required: the room store the match server writes, so the server admits
  * exactly the players the match server sent), `SERVER_ID` (a constant metrics label), `MAX_ROOMS`
  * (matches at once, default 500; two players each), `SNAPSHOT_RATE` (snapshots per second,
- * dividing 60; default 60).
+ * dividing 60; default 60), `CONNECT_TOKEN_KEY` (64 hex characters, the match server's; unset: the
+ * public development key, with a warning), `PUBLIC_ADDRESS` (the `host:port` the match server
+ * hands out for this server, which its connect tokens name; default `127.0.0.1:<PORT>`).
  */
 import { Redis } from 'ioredis';
-import { createCryptoRandom } from '../../src/core/index.js';
+import { createCryptoRandom, wallClock } from '../../src/core/index.js';
 import { RedisRoomManager } from '../../src/matchmaking/index.js';
 import { MetricsCollector, MetricsServer } from '../../src/metrics/index.js';
-import { UdpTransport } from '../../src/transport/index.js';
-import { PongServer } from './pong-server.js';
+import { ConnectTokenVerifier, UdpTransport } from '../../src/transport/index.js';
+import { connectTokenKeyFromEnv, DEVELOPMENT_KEY_WARNING } from '../connect-token-key.js';
+import { PONG_PROTOCOL_ID, PongServer } from './pong-server.js';
 
 const env = process.env;
 if (!env.REDIS_URL) {
@@ -36,8 +39,17 @@ const transport = await UdpTransport.bind({
   port: Number(env.PORT ?? 9000),
   observer: metrics.transportObserver,
 });
+const tokenKey = connectTokenKeyFromEnv(env);
+if (tokenKey.development) console.warn(DEVELOPMENT_KEY_WARNING);
+const publicAddress = env.PUBLIC_ADDRESS ?? `127.0.0.1:${transport.localAddress.port}`;
 const server = new PongServer({
   transport,
+  connectTokens: new ConnectTokenVerifier({
+    keys: [tokenKey.key],
+    protocolId: PONG_PROTOCOL_ID,
+    serverAddresses: [publicAddress],
+    clock: wallClock,
+  }),
   rooms: new RedisRoomManager(redis),
   random: createCryptoRandom(),
   metrics,
@@ -47,7 +59,7 @@ const server = new PongServer({
 });
 server.start();
 console.log(
-  `pong-server: UDP ${transport.localAddress.address}:${transport.localAddress.port}, metrics on :${env.METRICS_PORT ?? 9090}/metrics`,
+  `pong-server: UDP ${transport.localAddress.address}:${transport.localAddress.port} (as ${publicAddress}), metrics on :${env.METRICS_PORT ?? 9090}/metrics`,
 );
 
 const shutdown = async () => {

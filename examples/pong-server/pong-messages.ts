@@ -42,36 +42,3 @@ export function decodeGameOver(bytes: Uint8Array): GameOver | undefined {
   if (bytes.length !== 4 || bytes[0] !== GAME_OVER || (bytes[1] !== 1 && bytes[1] !== 2)) return undefined;
   return { winner: bytes[1], score1: bytes[2]!, score2: bytes[3]! };
 }
-
-/**
- * The connect token the demo's players present today: who they are, which room they were given,
- * and an id the client draws for it (so only the same ticket can retake a live seat). Plain JSON,
- * not signed: the signed connect tokens of issue 9 replace it.
- */
-export interface PongTicket {
-  player_id: string;
-  match_id: string;
-  room_id: string;
-  token_id?: string;
-}
-
-export function encodeTicket(t: PongTicket): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(t));
-}
-
-export function decodeTicket(bytes: Uint8Array): PongTicket | undefined {
-  try {
-    const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Record<string, unknown>;
-    const ok = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= 32;
-    if (!(ok(v.player_id) && ok(v.match_id) && ok(v.room_id))) return undefined;
-    if (v.token_id !== undefined && !ok(v.token_id)) return undefined;
-    return {
-      player_id: v.player_id,
-      match_id: v.match_id,
-      room_id: v.room_id,
-      ...(v.token_id === undefined ? {} : { token_id: v.token_id }),
-    };
-  } catch {
-    return undefined;
-  }
-}

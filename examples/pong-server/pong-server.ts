@@ -1,6 +1,7 @@
 /**
- * A Pong game server assembled from the library: a connection server whose token check admits
- * the players the match server placed, and a room host running {@link PongRoom}s. Configuration
+ * A Pong game server assembled from the library: a connection server that admits only holders of
+ * a connect token the match server sealed for this server, and a room host running
+ * {@link PongRoom}s, each seat taken only by the player its token names. Configuration
  * only; the rules are in `pong-room.ts`, hosting in `@pong/netcode/server`.
  */
 import {
@@ -10,11 +11,15 @@ import {
   systemClock,
   type Timers,
 } from '../../src/core/index.js';
-import type { RoomManager } from '../../src/matchmaking/index.js';
+import { decodeMatchRoster, type RoomManager } from '../../src/matchmaking/index.js';
 import type { MetricsCollector } from '../../src/metrics/index.js';
-import { RoomHost, type SeatClaim, type TickObserver } from '../../src/server/index.js';
-import { ConnectionServer, type DatagramTransport } from '../../src/transport/index.js';
-import { decodeTicket } from './pong-messages.js';
+import { RoomHost, type TickObserver } from '../../src/server/index.js';
+import {
+  ConnectionServer,
+  type DatagramTransport,
+  type HandshakeTokenVerifier,
+  type VerifiedConnectToken,
+} from '../../src/transport/index.js';
 import { type PongResult, PongRoom } from './pong-room.js';
 
 /** The Pong demo's application protocol id ("PONG"). */
@@ -23,7 +28,13 @@ export const PONG_PROTOCOL_ID = 0x504f4e47;
 export interface PongServerOptions {
   /** The socket to serve on (the server does not close it). */
   transport: DatagramTransport;
-  /** The room store the match server writes; players are admitted only to their own room. */
+  /**
+   * Checks the connect tokens players present: a `ConnectTokenVerifier` holding the match
+   * server's key and this server's public address. Each token names its player, match and room
+   * and carries the match's roster (see `decodeMatchRoster`).
+   */
+  connectTokens: HandshakeTokenVerifier;
+  /** The room store the match server writes: marked `playing`, then `finished` and closed. */
   rooms: RoomManager;
   random: RandomSource;
   clock?: Clock;
@@ -48,16 +59,11 @@ export interface PongServerOptions {
   timers?: Timers;
 }
 
-/** Rooms' players learned by the token check, remembered until the room opens (bounded). */
-const ROSTER_LIMIT = 4096;
-
 export class PongServer {
   readonly connections: ConnectionServer;
   readonly host: RoomHost<PongRoom>;
   readonly results: PongResult[] = [];
   private readonly options: PongServerOptions;
-  /** Room id to its two players (seat 1 first), from the room store, for `createRoom`. */
-  private readonly rosters = new Map<string, readonly [string, string]>();
 
   constructor(options: PongServerOptions) {
     this.options = options;
@@ -67,7 +73,7 @@ export class PongServer {
       transport: options.transport,
       protocolId: PONG_PROTOCOL_ID,
       clock,
-      validateToken: (token) => this.check(token),
+      connectTokens: options.connectTokens,
       maxClients: 2 * maxRooms,
       observer: options.metrics?.transportObserver,
       channelObserver: options.metrics?.channelObserver,
@@ -84,12 +90,12 @@ export class PongServer {
       roomObserver: options.metrics?.roomObserver,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.timers === undefined ? {} : { timers: options.timers }),
-      // The claim is the connection's token (whatever `readClaim` reads); the players come from
-      // the room store, looked up by the token check.
+      // The claim is the connection's verified token; the room's two players are the roster the
+      // match server sealed into it (seat 1 first, sorted).
       createRoom: (claim, context) => {
-        const players = this.rosters.get(claim.roomId);
-        if (players === undefined) return undefined;
-        this.rosters.delete(claim.roomId);
+        const roster = decodeMatchRoster((claim as VerifiedConnectToken).userData);
+        if (roster?.length !== 2 || !roster.includes(claim.playerId)) return undefined;
+        const players = [...roster].sort() as [string, string];
         void options.rooms.setStatus(claim.roomId, 'playing').catch((err: unknown) => {
           context.logger.warn({ err, roomId: claim.roomId }, 'could not mark room playing');
         });
@@ -119,25 +125,6 @@ export class PongServer {
   stop(): void {
     this.host.stop();
     this.connections.close();
-  }
-
-  /** Token check: a well-formed ticket for a room that the match server made for this player. */
-  private async check(token: Uint8Array): Promise<false | { userData: SeatClaim }> {
-    const ticket = decodeTicket(token);
-    if (ticket === undefined) return false;
-    const room = await this.options.rooms.getRoom(ticket.room_id);
-    if (room === undefined || room.matchId !== ticket.match_id || room.status === 'finished') return false;
-    if (!room.players.includes(ticket.player_id) || room.players.length !== 2) return false;
-    this.rosters.set(ticket.room_id, [...room.players].sort() as [string, string]);
-    if (this.rosters.size > ROSTER_LIMIT) this.rosters.delete(this.rosters.keys().next().value!);
-    return {
-      userData: {
-        playerId: ticket.player_id,
-        matchId: ticket.match_id,
-        roomId: ticket.room_id,
-        ...(ticket.token_id === undefined ? {} : { tokenId: ticket.token_id }),
-      },
-    };
   }
 
   private onRoomEnd(result: PongResult, logger: Logger): void {

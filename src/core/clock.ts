@@ -12,6 +12,14 @@ export interface Clock {
 /** The process's monotonic clock (`performance.now()`), the default for real servers. */
 export const systemClock: Clock = Object.freeze({ now: () => performance.now() });
 
+/**
+ * Wall-clock time in milliseconds since the Unix epoch (`Date.now()`): for what two machines
+ * must agree on, such as connect-token expiry (`ConnectTokenIssuer` on the match side,
+ * `ConnectTokenVerifier` on the game servers). It can step when the system clock is set; keep the
+ * machines' clocks in sync (NTP).
+ */
+export const wallClock: Clock = Object.freeze({ now: () => Date.now() });
+
 /** A clock that only moves when told to: for deterministic tests and simulations. */
 export class ManualClock implements Clock {
   private time: number;

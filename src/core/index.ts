@@ -1,4 +1,4 @@
-export { type Clock, ManualClock, systemClock } from './clock.js';
+export { type Clock, ManualClock, systemClock, wallClock } from './clock.js';
 export { InvalidArgumentError, InvalidOptionError, InvalidStateError, NetcodeError } from './errors.js';
 export { type Logger, silentLogger } from './logger.js';
 export { ManualTimers } from './manual-timers.js';

@@ -1,3 +1,5 @@
+import type { decodeMatchRoster, encodeMatchRoster } from './match-roster.js';
+
 /**
  * What a match grants one player, handed to {@link ConnectTokenSource.issue}. The same shape as the
  * transport module's `ConnectTokenGrant` (this module does not import it), so a
@@ -12,6 +14,8 @@ export interface MatchTokenGrant {
   readonly roomId: string;
   /** `host:port` of the game server the client dials (the match's `game_server`). */
   readonly serverAddress: string;
+  /** The match's players, {@link encodeMatchRoster | encoded}: read it with {@link decodeMatchRoster}. */
+  readonly userData: Uint8Array;
 }
 
 /**

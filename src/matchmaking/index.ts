@@ -34,6 +34,7 @@ export {
   type RoundResult,
   type WaitReason,
 } from './match-queue.js';
+export { decodeMatchRoster, encodeMatchRoster, MAX_ROSTER_BYTES } from './match-roster.js';
 export { MatchServer, type MatchServerOptions } from './match-server.js';
 export {
   Matcher,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import {
   type Clock,
+  InvalidArgumentError,
   InvalidOptionError,
   InvalidStateError,
   type Logger,
@@ -37,6 +38,7 @@ import {
   type PlayerStatus,
   type QueuedState,
 } from './match-queue.js';
+import { encodeMatchRoster } from './match-roster.js';
 import { Matcher, type WideningFollows, type WideningStep } from './matcher.js';
 import { RateLimiter, type RequestRateLimit } from './rate-limiter.js';
 import { MemoryRoomManager, type RoomManager } from './room-manager.js';
@@ -591,11 +593,15 @@ export class MatchServer {
     const body: Record<string, unknown> = { ...extra, ...matchBody(match, playerId) };
     if (this.connectTokens !== undefined) {
       try {
+        const roster = encodeMatchRoster([match.player1Id, match.player2Id]);
+        if (roster === undefined)
+          throw new InvalidArgumentError('players', 'the match roster does not fit a connect token');
         const token = this.connectTokens.issue({
           playerId,
           matchId: match.matchId,
           roomId: match.roomId,
           serverAddress: match.gameServer,
+          userData: roster,
         });
         body.connect_token = Buffer.from(token.buffer, token.byteOffset, token.byteLength).toString('base64');
       } catch (err) {

@@ -38,12 +38,9 @@ export function isSeatClaim(v: unknown): v is SeatClaim {
 
 /**
  * The default {@link ClaimReader}, and the one seam between rooms and the connect-token layer:
- * the verified token on the connection (`connection.token`) when the connection layer provides
- * one, else what the server's `validateToken` attached (`connection.userData`, which must then be
- * a {@link SeatClaim}).
+ * the verified connect token on the connection (`connection.token`, sealed by the match side).
  */
 export function readSeatClaim(connection: Connection): SeatClaim | undefined {
-  const token = (connection as { readonly token?: unknown }).token;
-  if (token !== undefined) return isSeatClaim(token) ? token : undefined;
-  return isSeatClaim(connection.userData) ? connection.userData : undefined;
+  const token: unknown = connection.token;
+  return isSeatClaim(token) ? token : undefined;
 }

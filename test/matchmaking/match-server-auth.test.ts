@@ -10,6 +10,7 @@ import { createSeededRandom, InvalidOptionError, ManualClock } from '../../src/c
 import {
   type Authenticate,
   type Caller,
+  decodeMatchRoster,
   type MatchRefusal,
   MatchServer,
   type MatchServerOptions,
@@ -270,18 +271,25 @@ describe.each(backends)('MatchServer caller identity on $name', ({ skip, postgre
     ]);
     expect(Buffer.from(a.body.connect_token as string, 'base64').toString()).toBe('token for p123');
     expect(Buffer.from(b.body.connect_token as string, 'base64').toString()).toBe('token for p124');
-    expect(grants.sort((x, y) => x.playerId.localeCompare(y.playerId))).toEqual([
+    // Each token carries the match's roster, so a game server learns both players from either.
+    const seen = grants.map(({ userData, ...rest }) => ({
+      ...rest,
+      roster: decodeMatchRoster(userData)?.sort(),
+    }));
+    expect(seen.sort((x, y) => x.playerId.localeCompare(y.playerId))).toEqual([
       {
         playerId: 'p123',
         matchId: a.body.match_id,
         roomId: a.body.room_id,
         serverAddress: 'game1.example.com:9000',
+        roster: ['p123', 'p124'],
       },
       {
         playerId: 'p124',
         matchId: a.body.match_id,
         roomId: a.body.room_id,
         serverAddress: 'game1.example.com:9000',
+        roster: ['p123', 'p124'],
       },
     ]);
     // Asking again (a reconnect after a crash) hands out a fresh token for the same seat.

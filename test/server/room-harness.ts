@@ -1,8 +1,7 @@
 /**
  * A room host on a MemoryNetwork, driven by a ManualClock and a hand-fired tick timer. Connect
- * tokens are issued by the test (a fake verifier: only tokens it issued are accepted, and each
- * carries the claim it was issued with), so a client can hold a valid token of its own and
- * nothing else.
+ * tokens are real: the test holds the issuer (the match side's key), the server the verifier, so
+ * a client can hold a valid token of its own and nothing else.
  */
 import { createSeededRandom, ManualClock, type Timers } from '../../src/core/index.js';
 import {
@@ -19,7 +18,11 @@ import {
   type Connection,
   ConnectionClient,
   ConnectionServer,
+  ConnectTokenIssuer,
+  ConnectTokenVerifier,
+  decodeConnectToken,
   MemoryNetwork,
+  type PublicConnectToken,
 } from '../../src/transport/index.js';
 
 export const SERVER = { address: '10.0.0.1', port: 9000 };
@@ -92,19 +95,26 @@ export function world(options: Partial<RoomHostOptions<DotsRoom>> = {}) {
       pending = undefined;
     },
   };
-  const issued = new Map<string, SeatClaim>();
-  let nextToken = 1;
+  // Tokens read epoch milliseconds: the same manual time, shifted to a plausible date.
+  const tokenClock = { now: () => 1_800_000_000_000 + clock.now() };
+  const key = { id: 1, key: new Uint8Array(32).fill(7) };
+  const issuer = new ConnectTokenIssuer({
+    key,
+    protocolId: PROTOCOL,
+    clock: tokenClock,
+    random: createSeededRandom(99),
+  });
   const connections = new ConnectionServer({
     transport: network.createEndpoint(SERVER),
     protocolId: PROTOCOL,
     clock,
     maxClients: 64,
-    validateToken: (token) => {
-      const text = Buffer.from(token).toString();
-      if (text === 'no-claim') return true; // accepted by the transport, but carries no claim
-      const claim = issued.get(text);
-      return claim === undefined ? false : { userData: claim };
-    },
+    connectTokens: new ConnectTokenVerifier({
+      keys: [key],
+      protocolId: PROTOCOL,
+      serverAddresses: [`${SERVER.address}:${SERVER.port}`],
+      clock: tokenClock,
+    }),
   });
   const rooms: DotsRoom[] = [];
   const host = new RoomHost<DotsRoom>({
@@ -129,18 +139,21 @@ export function world(options: Partial<RoomHostOptions<DotsRoom>> = {}) {
     get room() {
       return rooms[0]!;
     },
-    /** Issues a token (a valid one, as the real issuer would) for this claim. */
-    issue(claim: Partial<SeatClaim> & { playerId: string }): Uint8Array {
-      const tokenId = `t${nextToken++}`;
-      issued.set(tokenId, { matchId: 'm1', roomId: 'r1', tokenId, ...claim });
-      return new TextEncoder().encode(tokenId);
+    /** Issues a token for this claim, as the match server would (match m1, room r1 unless named). */
+    issue(claim: Partial<SeatClaim> & { playerId: string }): PublicConnectToken {
+      return decodeConnectToken(
+        issuer.issue({
+          playerId: claim.playerId,
+          matchId: claim.matchId ?? 'm1',
+          roomId: claim.roomId ?? 'r1',
+          serverAddress: `${SERVER.address}:${SERVER.port}`,
+        }),
+      );
     },
     /** A client presenting `token`, wrapped in a RoomClient once connected. */
-    connect(token: Uint8Array): Player {
+    connect(token: PublicConnectToken): Player {
       const client = new ConnectionClient({
         transport: network.createEndpoint({ address: `10.0.0.${hostNumber++}`, port: 5000 }),
-        server: SERVER,
-        protocolId: PROTOCOL,
         token,
         clock,
         random: createSeededRandom(hostNumber),

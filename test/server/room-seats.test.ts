@@ -3,6 +3,8 @@
  * grace period, a seat lost after it, and the seat-takeover attack of issue 9 refused and counted.
  */
 import { describe, expect, it } from 'vitest';
+import { readSeatClaim } from '../../src/server/index.js';
+import type { Connection } from '../../src/transport/index.js';
 import { world } from './room-harness.js';
 
 async function seated() {
@@ -34,10 +36,14 @@ describe('Room seats', () => {
     const { w, alice, bob } = await seated();
     // Bob's side gets a second token naming alice (as a match server giving out the ids would):
     // a different token from the one alice holds, so the live seat is not his to take.
+    // The connection layer refuses it first: alice is connected from another address.
     const thief = w.connect(w.issue({ playerId: 'alice' }));
-    await w.until(() => thief.connection !== undefined && !thief.connection.connected, 100);
+    await w.until(() => thief.refused, 100);
     expect(thief.welcomed).toBe(false);
-    expect(w.host.counters.seatsRefused.seat_taken).toBe(1);
+    expect(w.host.connections.counters.tokensRefused.player_in_use).toBe(1);
+    // And the room, behind it, would not hand the live seat to another token either.
+    const other = { playerId: 'alice', matchId: 'm1', roomId: 'r1', tokenId: 'not-alices' };
+    expect(w.room.admit(thief.client as unknown as Connection, other)).toBe('seat_taken');
     expect(alice.connection!.connected).toBe(true);
     expect(w.room.seats[0]!.connection!.connected).toBe(true);
     expect(w.room.events).toEqual(['join:alice', 'join:bob']);
@@ -50,11 +56,14 @@ describe('Room seats', () => {
   });
 
   it('refuses tokens for no seat, another match, an unknown room, and a connection with no claim; each counted', async () => {
-    const w = world();
+    // A claim reader that finds no claim on mallory's connection (the default reads every verified token).
+    const w = world({
+      readClaim: (c) => (c.token?.playerId === 'nobody' ? undefined : readSeatClaim(c)),
+    });
     const mallory = w.connect(w.issue({ playerId: 'mallory' }));
     const otherMatch = w.connect(w.issue({ playerId: 'alice', matchId: 'm2' }));
     const lost = w.connect(w.issue({ playerId: 'alice', roomId: 'r9' }));
-    const nobody = w.connect(new TextEncoder().encode('no-claim'));
+    const nobody = w.connect(w.issue({ playerId: 'nobody' }));
     const gone = (p: typeof mallory) => p.connection !== undefined && !p.connection.connected;
     await w.until(() => gone(mallory) && gone(otherMatch) && gone(lost) && gone(nobody), 100);
     expect(w.host.counters.seatsRefused).toMatchObject({
@@ -80,12 +89,13 @@ describe('Room seats', () => {
     expect(w.host.counters.seatsLost).toBe(0);
   });
 
-  it('lets the holder of the same token take its live seat from a new address (the old connection is closed, not a leave)', async () => {
+  it('refuses a copy of a live token used from a new address (token_in_use); the holder keeps the seat', async () => {
     const { w, alice, aliceToken } = await seated();
-    const moved = w.connect(aliceToken);
-    await w.until(() => moved.welcomed && !alice.connection!.connected, 100);
-    expect(w.room.events).toEqual(['join:alice', 'join:bob', 'rejoin:alice']);
-    expect(w.host.counters.seatsRefused.seat_taken).toBe(0);
+    const copy = w.connect(aliceToken);
+    await w.until(() => copy.refused, 100);
+    expect(w.host.connections.counters.tokensRefused.token_in_use).toBe(1);
+    expect(alice.connection!.connected).toBe(true);
+    expect(w.room.events).toEqual(['join:alice', 'join:bob']);
   });
 
   it('empties a seat whose player does not come back within the grace period', async () => {

@@ -10,14 +10,17 @@ import { createSeededRandom } from '../../src/core/index.js';
 import { MemoryRoomManager } from '../../src/matchmaking/index.js';
 import { MetricsCollector } from '../../src/metrics/index.js';
 import { LossyUdpProxy, UdpTransport } from '../../src/transport/index.js';
+import { pongTokens } from '../support/pong-tokens.js';
 
 it('two bots play a whole match through 10% loss and 50 ms latency and agree on the score', async () => {
   const rooms = new MemoryRoomManager({ random: createSeededRandom(1) });
   const roomId = await rooms.createRoom('m1', ['alice', 'bob']);
   const metrics = new MetricsCollector();
   const transport = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
+  const tokens = pongTokens(`127.0.0.1:${transport.localAddress.port}`);
   const server = new PongServer({
     transport,
+    connectTokens: tokens.verifier,
     rooms,
     random: createSeededRandom(2),
     metrics,
@@ -32,14 +35,8 @@ it('two bots play a whole match through 10% loss and 50 ms latency and agree on 
     random: createSeededRandom(3),
   });
   try {
-    const assignment = (opponent: string) => ({
-      match_id: 'm1',
-      room_id: roomId,
-      game_server: `127.0.0.1:${transport.localAddress.port}`,
-      opponent_id: opponent,
-    });
     const play = (playerId: string, opponent: string, seed: number) =>
-      playAssignment(assignment(opponent), {
+      playAssignment(tokens.assignment(playerId, opponent, 'm1', roomId), {
         playerId,
         skill: 0.2,
         random: createSeededRandom(seed),

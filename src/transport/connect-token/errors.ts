@@ -1,3 +1,4 @@
+import { markError } from '../../core/errors.js';
 import { NetcodeError } from '../../core/index.js';
 
 /**
@@ -6,6 +7,10 @@ import { NetcodeError } from '../../core/index.js';
  * client, which received the bytes from its match service.
  */
 export class InvalidConnectTokenError extends NetcodeError {
+  static {
+    markError(InvalidConnectTokenError, 'InvalidConnectTokenError');
+  }
+
   /** @param message - what is wrong with the bytes. */
   constructor(message: string) {
     super('ERR_CONNECT_TOKEN_INVALID', `invalid connect token: ${message}`);
