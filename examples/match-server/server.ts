@@ -8,12 +8,14 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from '../../src/core/index.js';
 import {
+  type GameServerAllocator,
   type MatchObserver,
   MatchServer,
   MemoryRoomManager,
   migrate,
   pgliteClient,
   pgPoolClient,
+  RedisGameServerRegistry,
   RedisRoomManager,
   type SqlClient,
   StaticGameServerAllocator,
@@ -31,6 +33,11 @@ export interface MatchServerConfig {
   redisUrl?: string | undefined;
   /** `host:port` list for the static allocator. */
   gameServers: string[];
+  /**
+   * Allocate from the live game-server registry in Redis instead of `gameServers` (set when
+   * `REDIS_URL` is set and `GAME_SERVERS` is not).
+   */
+  useRegistry?: boolean;
   /** Ratings must differ by less than this. */
   maxRatingDiff: number;
   /** Milliseconds between matching rounds (default 100). */
@@ -62,6 +69,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MatchServer
     maxRatingDiff: int('MAX_RATING_DIFF', 100),
     tickIntervalMs: int('TICK_INTERVAL_MS', 100),
     maxWaitMs: int('MAX_WAIT_MS', 25_000),
+    ...(env.REDIS_URL && env.GAME_SERVERS === undefined ? { gameServers: [], useRegistry: true } : {}),
   };
 }
 
@@ -97,6 +105,7 @@ export async function startMatchServer(
     }
     await migrate(db);
     let rooms: MemoryRoomManager | RedisRoomManager = new MemoryRoomManager();
+    let allocator: GameServerAllocator = new StaticGameServerAllocator(config.gameServers);
     if (config.redisUrl) {
       // Fail fast while Redis is down instead of queueing commands: the server answers 503.
       const redis = new Redis(config.redisUrl, {
@@ -108,11 +117,13 @@ export async function startMatchServer(
       cleanups.push(async () => redis.disconnect());
       await redis.connect();
       rooms = new RedisRoomManager(redis);
+      // Game servers running `npm run pong-server` with the same REDIS_URL register here.
+      if (config.useRegistry) allocator = new RedisGameServerRegistry(redis);
     }
     server = new MatchServer({
       db,
       rooms,
-      allocator: new StaticGameServerAllocator(config.gameServers),
+      allocator,
       maxRatingDiff: config.maxRatingDiff,
       ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
       ...(config.maxWaitMs === undefined ? {} : { maxWaitMs: config.maxWaitMs }),

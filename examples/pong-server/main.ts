@@ -4,10 +4,19 @@
  * Environment: `HOST` (default 0.0.0.0), `PORT` (UDP, default 9000), `METRICS_PORT` (default
  * 9090), `REDIS_URL` (required: the room store the match server writes, so the server admits
  * exactly the players the match server sent), `SERVER_ID` (a constant metrics label).
+ * Registry (match servers with the same `REDIS_URL` and no `GAME_SERVERS` find it there):
+ * `PUBLIC_ADDRESS` (the `host:port` players reach; default `HOST:PORT`, `127.0.0.1` for 0.0.0.0),
+ * `REGION` (default none), `CAPACITY` (rooms at once, default 128). SIGTERM drains: no new matches,
+ * running ones finish (at most `DRAIN_TIMEOUT_MS`, default 600 000), then it deregisters and exits.
  */
 import { Redis } from 'ioredis';
 import { createCryptoRandom } from '../../src/core/index.js';
-import { RedisRoomManager } from '../../src/matchmaking/index.js';
+import {
+  GameServerHeartbeat,
+  RedisGameServerRegistry,
+  RedisRoomManager,
+  RunningRooms,
+} from '../../src/matchmaking/index.js';
 import { MetricsCollector, MetricsServer } from '../../src/metrics/index.js';
 import { UdpTransport } from '../../src/transport/index.js';
 import { PongServer } from './pong-server.js';
@@ -34,19 +43,45 @@ const transport = await UdpTransport.bind({
   port: Number(env.PORT ?? 9000),
   observer: metrics.transportObserver,
 });
+// The rooms this server runs: reported in each heartbeat and kept alive (their keys carry a TTL).
+const rooms = new RunningRooms(new RedisRoomManager(redis));
 const server = new PongServer({
   transport,
-  rooms: new RedisRoomManager(redis),
+  rooms,
   random: createCryptoRandom(),
   metrics,
   onResult: (r) => console.log(JSON.stringify({ event: 'match_end', ...r })),
 });
 server.start();
+const host = env.HOST && env.HOST !== '0.0.0.0' ? env.HOST : '127.0.0.1';
+const heartbeat = new GameServerHeartbeat({
+  registry: new RedisGameServerRegistry(redis),
+  rooms,
+  address: env.PUBLIC_ADDRESS ?? `${host}:${transport.localAddress.port}`,
+  region: env.REGION || null,
+  capacity: Number(env.CAPACITY ?? 128),
+  version: env.npm_package_version ?? 'dev',
+  logger: {
+    debug: () => {},
+    info: (obj, msg) => console.log(msg ?? '', obj),
+    warn: (obj, msg) => console.warn(msg ?? '', obj),
+    error: (obj, msg) => console.error(msg ?? '', obj),
+  },
+});
+await heartbeat.start();
 console.log(
   `pong-server: UDP ${transport.localAddress.address}:${transport.localAddress.port}, metrics on :${env.METRICS_PORT ?? 9090}/metrics`,
 );
 
+const drainTimeoutMs = Number(env.DRAIN_TIMEOUT_MS ?? 600_000);
 const shutdown = async () => {
+  // Drain: no new matches from now on; running ones finish (or the timeout passes).
+  await heartbeat.drain();
+  const deadline = performance.now() + drainTimeoutMs;
+  while ([...rooms.matches()].length > 0 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await heartbeat.stop();
   server.stop();
   await transport.close();
   await metricsServer.close();

@@ -10,6 +10,13 @@ export interface Clock {
 /** The process's monotonic clock (`performance.now()`), the default for real servers. */
 export const systemClock: Clock = Object.freeze({ now: () => performance.now() });
 
+/**
+ * Milliseconds since the Unix epoch, advanced by the monotonic clock (`performance.timeOrigin +
+ * performance.now()`): comparable across processes and machines (to within their clock skew), for
+ * times written to a shared store such as a registry's expiry.
+ */
+export const epochClock: Clock = Object.freeze({ now: () => performance.timeOrigin + performance.now() });
+
 /** A clock that only moves when told to: for deterministic tests and simulations. */
 export class ManualClock implements Clock {
   private time: number;

@@ -4,6 +4,13 @@ export {
   type GameServerAllocator,
   StaticGameServerAllocator,
 } from './game-server-allocator.js';
+export { GameServerHeartbeat, type GameServerHeartbeatOptions } from './game-server-heartbeat.js';
+export type {
+  GameServerRegistry,
+  GameServerRegistryOptions,
+  GameServerReport,
+  GameServerState,
+} from './game-server-registry.js';
 export { createIdGenerator, type IdGenerator } from './ids.js';
 export { MatchMaker, type MatchMakerOptions, type RoundOutcome } from './match-maker.js';
 export type { MatchObserver } from './match-observer.js';
@@ -33,7 +40,9 @@ export {
   type QueueEntry,
   type WideningStep,
 } from './matcher.js';
+export { MemoryGameServerRegistry } from './memory-game-server-registry.js';
 export { migrate } from './migrate.js';
+export { RedisGameServerRegistry } from './redis-game-server-registry.js';
 export { RedisRoomManager } from './redis-room-manager.js';
 export {
   MemoryRoomManager,
@@ -43,6 +52,7 @@ export {
   type RoomStatus,
   roomStatuses,
 } from './room-manager.js';
+export { RunningRooms } from './running-rooms.js';
 export {
   type PGliteLike,
   pgliteClient,

@@ -34,6 +34,12 @@ describe('examples/match-server', () => {
       maxRatingDiff: 50,
     });
     expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+    // REDIS_URL without GAME_SERVERS: game servers come from the registry in Redis.
+    expect(configFromEnv({ REDIS_URL: 'redis://r:6379' })).toMatchObject({
+      gameServers: [],
+      useRegistry: true,
+    });
+    expect(configFromEnv({ REDIS_URL: 'redis://r:6379', GAME_SERVERS: 'a:1' }).useRegistry).toBeUndefined();
   });
 
   it('starts in-process on PGlite and memory rooms and matches the acceptance pair', async () => {
