@@ -55,6 +55,7 @@ export {
 export { RunningRooms } from './running-rooms.js';
 export {
   type PGliteLike,
+  type PgPoolClientOptions,
   pgliteClient,
   pgPoolClient,
   type SqlClient,
