@@ -17,7 +17,7 @@ import {
   RedisRoomManager,
   RunningRooms,
 } from '../../src/matchmaking/index.js';
-import { MetricsCollector, MetricsServer } from '../../src/metrics/index.js';
+import { MetricsCollector, MetricsServer, registerUdpDropsMetric } from '../../src/metrics/index.js';
 import { UdpTransport } from '../../src/transport/index.js';
 import { PongServer } from './pong-server.js';
 
@@ -45,6 +45,12 @@ const transport = await UdpTransport.bind({
 });
 // The rooms this server runs: reported in each heartbeat and kept alive (their keys carry a TTL).
 const rooms = new RunningRooms(new RedisRoomManager(redis));
+// Datagrams the kernel dropped before the server read them (Linux /proc/net/udp), at scrape time.
+registerUdpDropsMetric({
+  registry: metrics.registry,
+  ports: () => [transport.localAddress.port],
+  labels: { server_id: env.SERVER_ID ?? 'pong-1' },
+});
 const server = new PongServer({
   transport,
   rooms,
