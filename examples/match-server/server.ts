@@ -6,7 +6,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { Logger } from '../../src/core/index.js';
+import { type Logger, OutageLog, silentLogger, systemClock } from '../../src/core/index.js';
 import {
   type GameServerAllocator,
   type MatchObserver,
@@ -113,7 +113,10 @@ export async function startMatchServer(
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
       });
-      redis.on('error', (err) => options.logger?.warn({ err }, 'redis connection error'));
+      // ioredis emits 'error' at every failed reconnect: one line when Redis goes, one when it is back.
+      const outage = new OutageLog('redis connection', options.logger ?? silentLogger, systemClock);
+      redis.on('error', (err) => outage.failed(err));
+      redis.on('ready', () => outage.succeeded());
       cleanups.push(async () => redis.disconnect());
       await redis.connect();
       rooms = new RedisRoomManager(redis);

@@ -10,7 +10,7 @@
  * running ones finish (at most `DRAIN_TIMEOUT_MS`, default 600 000), then it deregisters and exits.
  */
 import { Redis } from 'ioredis';
-import { createCryptoRandom } from '../../src/core/index.js';
+import { createCryptoRandom, type Logger, OutageLog, systemClock } from '../../src/core/index.js';
 import {
   GameServerHeartbeat,
   RedisGameServerRegistry,
@@ -22,6 +22,12 @@ import { UdpTransport } from '../../src/transport/index.js';
 import { PongServer } from './pong-server.js';
 
 const env = process.env;
+const logger: Logger = {
+  debug: () => {},
+  info: (obj, msg) => console.log(msg ?? '', obj),
+  warn: (obj, msg) => console.warn(msg ?? '', obj),
+  error: (obj, msg) => console.error(msg ?? '', obj),
+};
 if (!env.REDIS_URL) {
   console.error(
     'pong-server: REDIS_URL is required (the match server writes its rooms there); `npm run demo` runs everything in one process instead',
@@ -29,6 +35,10 @@ if (!env.REDIS_URL) {
   process.exit(2);
 }
 const redis = new Redis(env.REDIS_URL);
+// ioredis emits 'error' at every failed reconnect: one line when Redis goes, one when it is back.
+const redisOutage = new OutageLog('redis connection', logger, systemClock);
+redis.on('error', (err) => redisOutage.failed(err));
+redis.on('ready', () => redisOutage.succeeded());
 const metrics = new MetricsCollector({
   labels: { server_id: env.SERVER_ID ?? 'pong-1' },
   processMetrics: true,
@@ -67,12 +77,7 @@ const heartbeat = new GameServerHeartbeat({
   region: env.REGION || null,
   capacity: Number(env.CAPACITY ?? 128),
   version: env.npm_package_version ?? 'dev',
-  logger: {
-    debug: () => {},
-    info: (obj, msg) => console.log(msg ?? '', obj),
-    warn: (obj, msg) => console.warn(msg ?? '', obj),
-    error: (obj, msg) => console.error(msg ?? '', obj),
-  },
+  logger,
 });
 await heartbeat.start();
 console.log(

@@ -29,6 +29,7 @@ import {
 import { Matcher, type WideningStep } from './matcher.js';
 import { MemoryRoomManager, type RoomManager } from './room-manager.js';
 import type { SqlClient } from './sql-client.js';
+import { StoreOutages } from './store-outages.js';
 
 /** Options of {@link MatchServer}. */
 export interface MatchServerOptions {
@@ -146,6 +147,8 @@ export class MatchServer {
   private lastTickAt = Number.NEGATIVE_INFINITY;
   private readonly observer: MatchObserver;
   private readonly logger: Logger;
+  /** Store failures are logged once per outage, not per request and round. */
+  private readonly outages: StoreOutages;
   private loopTimer: unknown;
   private running = false;
   private closed = false;
@@ -171,6 +174,7 @@ export class MatchServer {
     this.timers = options.timers ?? systemTimers;
     this.clock = options.clock ?? systemClock;
     this.observer = options.observer ?? {};
+    this.outages = new StoreOutages(this.logger, this.clock);
     this.maker = new MatchMaker({
       queue: this.queue,
       rooms: this.rooms,
@@ -263,6 +267,10 @@ export class MatchServer {
       const outcome = await this.maker.runRound();
       this.busy = outcome.busy;
       this.lastRoundError = undefined;
+      this.outages.succeeded(
+        'postgres',
+        ...(outcome.matches.length > 0 ? ['redis', 'game server allocator'] : []),
+      );
       for (const match of outcome.matches) {
         this.resolveMatched(match.player1Id, match);
         this.resolveMatched(match.player2Id, match);
@@ -295,7 +303,7 @@ export class MatchServer {
     } catch (err) {
       const error = err instanceof MatchError ? err : new StoreUnavailableError('postgres', err);
       this.lastRoundError = error;
-      this.logger.warn({ err: error }, 'matching round failed');
+      this.outages.failed(error);
       // Everyone waiting here is told now; they stay queued and may simply ask again.
       for (const playerId of [...this.waiters.keys()]) {
         this.answerAll(playerId, (res) =>
@@ -381,9 +389,10 @@ export class MatchServer {
     try {
       result = await this.enqueues.submit(request);
     } catch (err) {
-      this.logger.warn({ err }, 'enqueue failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
+    this.outages.succeeded('postgres');
     if (result.state === 'matched') return sendJson(res, 200, matchBody(result.match, request.playerId));
     if (result.added) this.kick();
     this.wait(request.playerId, res);
@@ -437,7 +446,7 @@ export class MatchServer {
     try {
       status = await this.queue.status(playerId);
     } catch (err) {
-      this.logger.warn({ err }, 'status look-up failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
     if (status.state === 'matched')
@@ -454,7 +463,7 @@ export class MatchServer {
     try {
       result = await this.queue.cancel(playerId);
     } catch (err) {
-      this.logger.warn({ err }, 'cancel failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
     if (result.state === 'cancelled') {
@@ -475,9 +484,10 @@ export class MatchServer {
     try {
       await this.queue.size();
     } catch (err) {
-      this.logger.warn({ err }, 'health check failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
+    this.outages.succeeded('postgres');
     if (this.lastRoundError !== undefined) return sendError(res, this.lastRoundError);
     sendJson(res, 200, { status: 'ok', waiting: this.waiting });
   }
