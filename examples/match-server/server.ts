@@ -11,6 +11,7 @@ import {
   type GameServerAllocator,
   type MatchObserver,
   MatchServer,
+  MatchSweeper,
   MemoryRoomManager,
   migrate,
   pgliteClient,
@@ -106,6 +107,7 @@ export async function startMatchServer(
     await migrate(db);
     let rooms: MemoryRoomManager | RedisRoomManager = new MemoryRoomManager();
     let allocator: GameServerAllocator = new StaticGameServerAllocator(config.gameServers);
+    let registry: RedisGameServerRegistry | undefined;
     if (config.redisUrl) {
       // Fail fast while Redis is down instead of queueing commands: the server answers 503.
       const redis = new Redis(config.redisUrl, {
@@ -121,7 +123,8 @@ export async function startMatchServer(
       await redis.connect();
       rooms = new RedisRoomManager(redis);
       // Game servers running `npm run pong-server` with the same REDIS_URL register here.
-      if (config.useRegistry) allocator = new RedisGameServerRegistry(redis);
+      if (config.useRegistry) registry = new RedisGameServerRegistry(redis);
+      if (registry !== undefined) allocator = registry;
     }
     server = new MatchServer({
       db,
@@ -134,6 +137,18 @@ export async function startMatchServer(
       ...(options.observer === undefined ? {} : { observer: options.observer }),
     });
     ({ port } = await server.listen(config.port, config.host ?? '0.0.0.0'));
+    if (registry !== undefined) {
+      // Ends matches whose game server died or that it no longer runs, freeing their players.
+      const sweeper = new MatchSweeper({
+        db,
+        queue: server.queue,
+        rooms,
+        registry,
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+      });
+      sweeper.start();
+      cleanups.push(() => sweeper.stop());
+    }
   } catch (err) {
     // A failed migrate or listen (EADDRINUSE) must not leave the pool, PGlite or Redis open:
     // they would keep the process alive.

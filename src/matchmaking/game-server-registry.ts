@@ -73,6 +73,11 @@ export interface GameServerRegistry extends GameServerAllocator {
   list(): Promise<GameServerState[]>;
   /** Gives a match's slot back (a rolled-back round or a finished match); idempotent. */
   release(gameServer: string, matchId: string): Promise<void>;
+  /**
+   * @returns the match ids holding a slot on the server (running there, or handed out and still
+   * within their start window), sorted; empty for an unknown server.
+   */
+  slotsOf(address: string): Promise<string[]>;
 }
 
 /** Options shared by the registries. */

@@ -33,6 +33,7 @@ export {
   type WaitReason,
 } from './match-queue.js';
 export { MatchServer, type MatchServerOptions } from './match-server.js';
+export { MatchSweeper, type MatchSweeperOptions, type SweepResult } from './match-sweeper.js';
 export {
   Matcher,
   type MatcherOptions,

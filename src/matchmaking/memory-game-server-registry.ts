@@ -100,6 +100,11 @@ export class MemoryGameServerRegistry implements GameServerRegistry {
     return best.address;
   }
 
+  /** {@inheritDoc GameServerRegistry.slotsOf} */
+  async slotsOf(address: string): Promise<string[]> {
+    return [...(this.servers.get(address)?.slots.keys() ?? [])].sort();
+  }
+
   /** {@inheritDoc GameServerRegistry.release} */
   async release(gameServer: string, matchId: string): Promise<void> {
     this.servers.get(gameServer)?.slots.delete(matchId);

@@ -193,6 +193,11 @@ export class RedisGameServerRegistry implements GameServerRegistry {
     );
   }
 
+  /** {@inheritDoc GameServerRegistry.slotsOf} */
+  async slotsOf(address: string): Promise<string[]> {
+    return (await this.redis.zrange(slotsKey(address), '0', '-1')).sort();
+  }
+
   /** {@inheritDoc GameServerRegistry.release} */
   async release(gameServer: string, matchId: string): Promise<void> {
     await this.redis.zrem(slotsKey(gameServer), matchId);

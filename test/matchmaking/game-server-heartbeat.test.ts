@@ -97,6 +97,7 @@ describe('GameServerHeartbeat', () => {
       list: () => inner.list(),
       allocate: (r) => inner.allocate(r),
       release: (g, m) => inner.release(g, m),
+      slotsOf: (a) => inner.slotsOf(a),
     };
     const { time, heartbeat, lines } = setup({ registry: flaky });
     expect(await heartbeat.start()).toBe(false);

@@ -95,6 +95,9 @@ describe.each(backends)('GameServerRegistry on $name', ({ name, skip, create }) 
     expect(got.filter((g) => g === 'g1:9000')).toHaveLength(3);
     expect(got.filter((g) => g === null)).toHaveLength(7);
     expect((await registry.list())[0]!.slots).toBe(3);
+    const held = got.flatMap((g, i) => (g === null ? [] : [`m${i}`])).sort();
+    expect(await registry.slotsOf('g1:9000')).toEqual(held);
+    expect(await registry.slotsOf('nope:1')).toEqual([]);
     await registry.release('g1:9000', 'm0');
     await registry.release('g1:9000', 'm0');
     expect(await registry.allocate(ask('n1'))).toBe('g1:9000');
