@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from './errors.js';
+
 /**
  * A monotonic time source in milliseconds. Every class that needs the time takes one in its
  * options, so tests can drive time by hand and stay deterministic.
@@ -34,19 +36,24 @@ export class ManualClock implements Clock {
   /**
    * Moves time forward.
    * @param ms - milliseconds to advance; must be >= 0.
+   * @throws InvalidArgumentError - `ms` is negative or NaN.
    */
   advance(ms: number): void {
-    if (!(ms >= 0)) throw new RangeError(`ManualClock.advance: ms must be >= 0, got ${ms}`);
+    if (!(ms >= 0)) throw new InvalidArgumentError('ms', `ManualClock.advance: must be >= 0, got ${ms}`);
     this.time += ms;
   }
 
   /**
    * Sets the time; it may not go backwards.
    * @param ms - the new time in milliseconds.
+   * @throws InvalidArgumentError - `ms` is before the current time.
    */
   set(ms: number): void {
     if (!(ms >= this.time))
-      throw new RangeError(`ManualClock.set: time may not go backwards (${ms} < ${this.time})`);
+      throw new InvalidArgumentError(
+        'ms',
+        `ManualClock.set: time may not go backwards (${ms} < ${this.time})`,
+      );
     this.time = ms;
   }
 }

@@ -1,3 +1,4 @@
+import { markError } from '../core/errors.js';
 import { NetcodeError } from '../core/index.js';
 
 /**
@@ -39,6 +40,10 @@ export const matchErrorStatus: Readonly<Record<MatchErrorCode, number>> = {
 
 /** A matchmaking failure with a stable {@link MatchErrorCode}; maps 1:1 to an HTTP answer. */
 export class MatchError extends NetcodeError {
+  static {
+    markError(MatchError, 'MatchError');
+  }
+
   /** The stable code. */
   declare readonly code: MatchErrorCode;
 
@@ -65,6 +70,10 @@ export class MatchError extends NetcodeError {
  * the underlying error (addresses, authentication failures) stays in `cause`, for logs.
  */
 export class StoreUnavailableError extends MatchError {
+  static {
+    markError(StoreUnavailableError, 'StoreUnavailableError');
+  }
+
   /**
    * @param store - which store failed (`postgres`, `redis`, ...).
    * @param cause - the underlying error.

@@ -1,3 +1,10 @@
+/**
+ * Matchmaking by rating: the {@link Matcher} pairing rules, the {@link MatchQueue} on PostgreSQL
+ * or PGlite, room stores on Redis or in memory, and {@link MatchServer}, the HTTP service. See the
+ * Matchmaking guide.
+ *
+ * @module @pong/netcode/matchmaking
+ */
 export { MatchError, type MatchErrorCode, StoreUnavailableError } from './errors.js';
 export {
   type AllocationRequest,
@@ -43,8 +50,12 @@ export {
 } from './matcher.js';
 export { MemoryGameServerRegistry } from './memory-game-server-registry.js';
 export { migrate } from './migrate.js';
-export { RedisGameServerRegistry } from './redis-game-server-registry.js';
-export { RedisRoomManager } from './redis-room-manager.js';
+export {
+  RedisGameServerRegistry,
+  type RegistryRedisBatch,
+  type RegistryRedisLike,
+} from './redis-game-server-registry.js';
+export { type RedisLike, type RedisMulti, RedisRoomManager } from './redis-room-manager.js';
 export {
   MemoryRoomManager,
   type RoomInfo,
@@ -57,6 +68,8 @@ export { RunningRooms } from './running-rooms.js';
 export {
   type PGliteLike,
   type PgPoolClientOptions,
+  type PgPoolConnection,
+  type PgPoolLike,
   pgliteClient,
   pgPoolClient,
   type SqlClient,

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { AllocationRequest } from './game-server-allocator.js';
 import {
   checkReport,
@@ -78,6 +77,39 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'draining', '1')
 return 1`;
 
+/**
+ * The part of an `ioredis` client {@link RedisGameServerRegistry} uses (`Redis` from `ioredis`
+ * fits). Declared here, not imported from `ioredis`, for the reason given at `RedisLike`.
+ */
+export interface RegistryRedisLike {
+  /** `Redis.defineCommand`: the Lua scripts become methods run by EVALSHA. */
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  /** `Redis.smembers`. */
+  smembers(key: string): Promise<string[]>;
+  /** `Redis.zrange`. */
+  zrange(key: string, start: string, stop: string): Promise<string[]>;
+  /** `Redis.zrem`. */
+  zrem(key: string, ...members: string[]): Promise<number>;
+  /** `Redis.multi`: a transaction. */
+  multi(): RegistryRedisBatch;
+  /** `Redis.pipeline`: commands sent together. */
+  pipeline(): RegistryRedisBatch;
+}
+
+/** The part of an ioredis `multi()` / `pipeline()` {@link RedisGameServerRegistry} uses. */
+export interface RegistryRedisBatch {
+  /** Queues a DEL. */
+  del(...keys: string[]): RegistryRedisBatch;
+  /** Queues an SREM. */
+  srem(key: string, ...members: string[]): RegistryRedisBatch;
+  /** Queues an HGETALL. */
+  hgetall(key: string): RegistryRedisBatch;
+  /** Queues a ZCARD. */
+  zcard(key: string): RegistryRedisBatch;
+  /** Runs the batch: one `[error, value]` per command, or `null` when it was aborted. */
+  exec(): Promise<[error: Error | null, value: unknown][] | null>;
+}
+
 /** The scripts, as commands ioredis defines on the client. */
 interface RegistryCommands {
   netcodeGsHeartbeat(index: string, server: string, slots: string, ...args: string[]): Promise<number>;
@@ -103,19 +135,19 @@ interface RegistryCommands {
  * Like the room keys, these are for a single Redis (or Sentinel), not Cluster.
  */
 export class RedisGameServerRegistry implements GameServerRegistry {
-  private readonly redis: Redis & RegistryCommands;
+  private readonly redis: RegistryRedisLike & RegistryCommands;
   private readonly settings: RegistrySettings;
 
   /**
    * @param redis - a ready ioredis client (select the database on it).
    * @param options - see {@link GameServerRegistryOptions}.
    */
-  constructor(redis: Redis, options: GameServerRegistryOptions = {}) {
+  constructor(redis: RegistryRedisLike, options: GameServerRegistryOptions = {}) {
     this.settings = registrySettings(options);
     redis.defineCommand('netcodeGsHeartbeat', { numberOfKeys: 3, lua: HEARTBEAT });
     redis.defineCommand('netcodeGsAllocate', { numberOfKeys: 1, lua: ALLOCATE });
     redis.defineCommand('netcodeGsDrain', { numberOfKeys: 1, lua: DRAIN });
-    this.redis = redis as Redis & RegistryCommands;
+    this.redis = redis as RegistryRedisLike & RegistryCommands;
   }
 
   /** {@inheritDoc GameServerRegistry.heartbeat} */

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from './errors.js';
 import type { IdGenerator } from './ids.js';
 import {
@@ -82,6 +81,31 @@ interface RoomCommands {
 }
 
 /**
+ * The part of an `ioredis` client {@link RedisRoomManager} uses (`Redis` from `ioredis` fits).
+ * Declared here, not imported from `ioredis`, so this package's type declarations never pull
+ * ioredis's into your compilation (ioredis 6.1.0's `.d.ts` import the untyped `redis-errors`, which
+ * fails a `skipLibCheck: false` build) and ioredis stays an optional peer you bring.
+ */
+export interface RedisLike {
+  /** `Redis.defineCommand`: the Lua scripts become methods run by EVALSHA. */
+  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  /** `Redis.multi`: a transaction. */
+  multi(): RedisMulti;
+  /** `Redis.del`. */
+  del(...keys: string[]): Promise<number>;
+}
+
+/** The part of an ioredis `multi()` pipeline {@link RedisRoomManager} uses. */
+export interface RedisMulti {
+  /** Queues a GET. */
+  get(key: string): RedisMulti;
+  /** Queues an SMEMBERS. */
+  smembers(key: string): RedisMulti;
+  /** Runs the transaction: one `[error, value]` per command, or `null` when it was aborted. */
+  exec(): Promise<[error: Error | null, value: unknown][] | null>;
+}
+
+/**
  * The Redis {@link RoomManager}, on a ready `ioredis` client you own (this class never connects
  * or quits it). Keys, exactly as the design specifies:
  * `room:<room_id>:players` (SET of player ids), `room:<room_id>:match_id` (STRING) and
@@ -96,7 +120,7 @@ from creation or the last {@link RedisRoomManager.touch} (Redis' own clock). Cre
  * `maxRetriesPerRequest`/`commandTimeout`; otherwise commands wait in ioredis' offline queue.
  */
 export class RedisRoomManager implements RoomManager {
-  private readonly redis: Redis & RoomCommands;
+  private readonly redis: RedisLike & RoomCommands;
   private readonly ids: IdGenerator;
   private readonly capacity: number;
   private readonly ttlMs: number;
@@ -106,13 +130,13 @@ export class RedisRoomManager implements RoomManager {
    * @param redis - a ready ioredis client (select the database on it).
    * @param options - see {@link RoomManagerOptions}.
    */
-  constructor(redis: Redis, options: RoomManagerOptions = {}) {
+  constructor(redis: RedisLike, options: RoomManagerOptions = {}) {
     ({ ids: this.ids, capacity: this.capacity, ttlMs: this.ttlMs } = roomOptions(options));
     redis.defineCommand('netcodeCreateRooms', { lua: CREATE_ROOMS });
     redis.defineCommand('netcodeTouchRoom', { numberOfKeys: 3, lua: TOUCH });
     redis.defineCommand('netcodeAddPlayer', { numberOfKeys: 3, lua: ADD_PLAYER });
     redis.defineCommand('netcodeSetStatus', { numberOfKeys: 1, lua: SET_STATUS });
-    this.redis = redis as Redis & RoomCommands;
+    this.redis = redis as RedisLike & RoomCommands;
   }
 
   /** {@inheritDoc RoomManager.createRoom} */

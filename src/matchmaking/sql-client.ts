@@ -1,4 +1,3 @@
-import type { Pool, PoolClient } from 'pg';
 import { InvalidOptionError, type Logger, silentLogger, systemTimers, type Timers } from '../core/index.js';
 import { StoreUnavailableError } from './errors.js';
 
@@ -30,8 +29,34 @@ export interface SqlClient extends SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
 }
 
+/**
+ * The part of a `pg` connection {@link pgPoolClient} uses: `pg`'s `PoolClient` fits. Declared
+ * here, not imported from `pg`, so this package's type declarations never pull `pg`'s (or its
+ * dependencies') into your compilation, and `pg` stays an optional peer you bring.
+ */
+export interface PgPoolConnection {
+  /** `PoolClient.query`. */
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** `PoolClient.on('error')`. */
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  /** `PoolClient.off('error')`. */
+  off(event: 'error', listener: (err: Error) => void): unknown;
+  /** `PoolClient.release`: a truthy error destroys the connection instead of pooling it. */
+  release(err?: Error | boolean): void;
+}
+
+/** The part of a `pg.Pool` {@link pgPoolClient} uses (`pg.Pool` fits; see {@link PgPoolConnection}). */
+export interface PgPoolLike {
+  /** `Pool.query`. */
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** `Pool.connect`. */
+  connect(): Promise<PgPoolConnection>;
+  /** `Pool.on('error')`: idle connections that fail. */
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
 /** Pools that already have our idle-connection `error` listener. */
-const watchedPools = new WeakSet<Pool>();
+const watchedPools = new WeakSet<PgPoolLike>();
 
 /** Options of {@link pgPoolClient}. */
 export interface PgPoolClientOptions {
@@ -53,10 +78,10 @@ export interface PgPoolClientOptions {
 const CLIENT_GRACE_MS = 500;
 
 /** Connections that already have their `statement_timeout`, with its value. */
-const configured = new WeakMap<PoolClient, number>();
+const configured = new WeakMap<PgPoolConnection, number>();
 
 /** Cuts a connection's socket, so its pending query fails at once (pg has no public way). */
-function destroySocket(conn: PoolClient): void {
+function destroySocket(conn: PgPoolConnection): void {
   (conn as unknown as { connection?: { stream?: { destroy?(): void } } }).connection?.stream?.destroy?.();
 }
 
@@ -72,7 +97,7 @@ function destroySocket(conn: PoolClient): void {
  * @param options - see {@link PgPoolClientOptions}.
  */
 export function pgPoolClient(
-  pool: Pool,
+  pool: PgPoolLike,
   logger: Logger = silentLogger,
   options: PgPoolClientOptions = {},
 ): SqlClient {
@@ -89,7 +114,7 @@ export function pgPoolClient(
     new StoreUnavailableError('postgres', new Error(`${what} within ${deadlineMs} ms`));
 
   /** A pooled connection within the deadline; one that arrives later goes back to the pool. */
-  const acquire = (): Promise<PoolClient> =>
+  const acquire = (): Promise<PgPoolConnection> =>
     new Promise((resolve, reject) => {
       let expired = false;
       const timer = timers.setTimeout(() => {
@@ -111,7 +136,7 @@ export function pgPoolClient(
 
   /** One statement on `conn` within the deadline; past it, the connection is destroyed. */
   const timed = (
-    conn: PoolClient,
+    conn: PgPoolConnection,
     text: string,
     params: readonly unknown[] | undefined,
     onLate: (e: Error) => void,

@@ -2,7 +2,7 @@
  * Prometheus metrics for the library's layers: a {@link MetricsCollector} that implements their
  * observer interfaces on a prom-client registry, and a `/metrics` endpoint.
  *
- * @module
+ * @module @pong/netcode/metrics
  */
 
 export {

@@ -90,7 +90,7 @@ export class MetricsCollector {
 
   /**
    * @param options - registry, name prefix, constant labels, process metrics.
-   * @throws {@link InvalidOptionError} for a bad prefix or label, or (option `registry`) when the
+   * @throws InvalidOptionError - for a bad prefix or label, or (option `registry`) when the
    *   registry already holds one of these metric names. The observer getters throw the same when
    *   another collector on the registry registered a name first.
    */

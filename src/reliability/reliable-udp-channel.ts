@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type Clock, InvalidStateError } from '../core/index.js';
+import { type Clock, InvalidArgumentError, InvalidStateError } from '../core/index.js';
 import { ByteSlab } from './byte-slab.js';
 import { type ChannelCounters, createChannelCounters, type MessageKind } from './channel-counters.js';
 import type { ChannelObserver } from './channel-observer.js';
@@ -225,10 +225,11 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
    * @throws MessageTooLargeError - over {@link ReliableUdpChannel.maxMessageSize} for its kind.
    * @throws SendQueueFullError - the queue for its kind is full.
    * @throws InvalidStateError - the channel has timed out.
+   * @throws InvalidArgumentError - `payload` is not a `Uint8Array`.
    */
   send(payload: Uint8Array, kind: MessageKind = 'reliable'): void {
     if (this.timedOut) throw new InvalidStateError('send on a ReliableUdpChannel that has timed out');
-    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array');
+    if (!(payload instanceof Uint8Array)) throw new InvalidArgumentError('payload', 'must be a Uint8Array');
     const limit = this.maxMessageSize(kind);
     if (payload.length > limit) {
       this.stats.sendTooLarge++;

@@ -1,3 +1,11 @@
+/**
+ * Datagram transports and the connection layer: the {@link DatagramTransport} seam,
+ * {@link UdpTransport} (node:dgram), {@link MemoryNetwork} and {@link LinkConditioner} for tests and
+ * simulations, {@link LossyUdpProxy}, and {@link ConnectionServer} / {@link ConnectionClient}, which
+ * turn a transport into authenticated connections. Wire format: the Connection guide.
+ *
+ * @module @pong/netcode/transport
+ */
 export {
   Connection,
   type ConnectionChannelOptions,
