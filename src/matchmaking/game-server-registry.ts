@@ -57,7 +57,7 @@ export interface GameServerRegistry extends GameServerAllocator {
    * Registers the server or refreshes it: stores the report, extends its life by `ttlMs` and
    * reconciles its slots with the matches it reports.
    *
-   * @throws {@link InvalidOptionError} for a malformed report.
+   * @throws `InvalidOptionError` (`ERR_INVALID_OPTION`) for a malformed report.
    */
   heartbeat(report: GameServerReport): Promise<void>;
   /**

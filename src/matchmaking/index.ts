@@ -70,6 +70,7 @@ export {
   type PgPoolClientOptions,
   type PgPoolConnection,
   type PgPoolLike,
+  type PgQueryResult,
   pgliteClient,
   pgPoolClient,
   type SqlClient,

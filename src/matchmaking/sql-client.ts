@@ -29,6 +29,12 @@ export interface SqlClient extends SqlExecutor {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
 }
 
+/** What `pg` answers a query with (the part {@link pgPoolClient} reads). */
+export interface PgQueryResult {
+  /** The result rows. */
+  rows: unknown[];
+}
+
 /**
  * The part of a `pg` connection {@link pgPoolClient} uses: `pg`'s `PoolClient` fits. Declared
  * here, not imported from `pg`, so this package's type declarations never pull `pg`'s (or its
@@ -36,7 +42,7 @@ export interface SqlClient extends SqlExecutor {
  */
 export interface PgPoolConnection {
   /** `PoolClient.query`. */
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(text: string, params?: unknown[]): Promise<PgQueryResult>;
   /** `PoolClient.on('error')`. */
   on(event: 'error', listener: (err: Error) => void): unknown;
   /** `PoolClient.off('error')`. */
@@ -48,7 +54,7 @@ export interface PgPoolConnection {
 /** The part of a `pg.Pool` {@link pgPoolClient} uses (`pg.Pool` fits; see {@link PgPoolConnection}). */
 export interface PgPoolLike {
   /** `Pool.query`. */
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(text: string, params?: unknown[]): Promise<PgQueryResult>;
   /** `Pool.connect`. */
   connect(): Promise<PgPoolConnection>;
   /** `Pool.on('error')`: idle connections that fail. */
@@ -141,7 +147,7 @@ export function pgPoolClient(
     params: readonly unknown[] | undefined,
     onLate: (e: Error) => void,
   ) =>
-    new Promise<{ rows: unknown[] }>((resolve, reject) => {
+    new Promise<PgQueryResult>((resolve, reject) => {
       const timer = timers.setTimeout(() => {
         const error = late('no answer');
         onLate(error);
