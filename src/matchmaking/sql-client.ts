@@ -76,6 +76,14 @@ export interface PgPoolClientOptions {
    * answers 503 instead of hanging).
    */
   readonly timeoutMs?: number;
+  /**
+   * PostgreSQL ends a session that sat this long inside a transaction without sending anything
+   * (`idle_in_transaction_session_timeout`), in milliseconds (default 10 000): a client that froze
+   * or lost its network mid-round does not hold its locks (the round's advisory lock, players'
+   * rows) for long. Keep it above the match server's `storeTimeoutMs`, the time a round may spend
+   * on the allocator and the room store inside its transaction.
+   */
+  readonly idleInTransactionMs?: number;
   /** Timer functions of the client-side deadlines (default the global ones). */
   readonly timers?: Timers;
 }
@@ -83,8 +91,8 @@ export interface PgPoolClientOptions {
 /** How much later than `statement_timeout` the client gives up on a statement. */
 const CLIENT_GRACE_MS = 500;
 
-/** Connections that already have their `statement_timeout`, with its value. */
-const configured = new WeakMap<PgPoolConnection, number>();
+/** Connections that already have their session timeouts, with the statement that set them. */
+const configured = new WeakMap<PgPoolConnection, string>();
 
 /** Cuts a connection's socket, so its pending query fails at once (pg has no public way). */
 function destroySocket(conn: PgPoolConnection): void {
@@ -108,8 +116,15 @@ export function pgPoolClient(
   options: PgPoolClientOptions = {},
 ): SqlClient {
   const timeoutMs = options.timeoutMs ?? 3000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
-    throw new InvalidOptionError('timeoutMs', `must be a positive integer, got ${timeoutMs}`);
+  const idleMs = options.idleInTransactionMs ?? 10_000;
+  for (const [name, value] of [
+    ['timeoutMs', timeoutMs],
+    ['idleInTransactionMs', idleMs],
+  ] as const) {
+    if (!Number.isInteger(value) || value <= 0)
+      throw new InvalidOptionError(name, `must be a positive integer, got ${value}`);
+  }
+  const session = `SET statement_timeout = ${timeoutMs}; SET idle_in_transaction_session_timeout = ${idleMs}`;
   const timers = options.timers ?? systemTimers;
   const deadlineMs = timeoutMs + CLIENT_GRACE_MS;
   if (!watchedPools.has(pool)) {
@@ -186,9 +201,9 @@ export function pgPoolClient(
       return { rows: result.rows as R[] };
     };
     try {
-      if (configured.get(conn) !== timeoutMs) {
-        await run(`SET statement_timeout = ${timeoutMs}`);
-        configured.set(conn, timeoutMs);
+      if (configured.get(conn) !== session) {
+        await run(session);
+        configured.set(conn, session);
       }
       return await fn(run, markBroken);
     } finally {

@@ -43,7 +43,9 @@ describe.skipIf(!hasPostgres)('PostgreSQL frozen for 10 s', () => {
   });
 
   it('answers 503 within the timeout while frozen, closes, and resumes by itself', async () => {
-    const sql = pgPoolClient(pool, logger, { timeoutMs: TIMEOUT_MS });
+    // The round frozen mid-transaction holds the (database-wide) round lock: PostgreSQL ends that
+    // session after 1.5 s instead of letting it block other servers for the whole freeze.
+    const sql = pgPoolClient(pool, logger, { timeoutMs: TIMEOUT_MS, idleInTransactionMs: 1500 });
     const start = async () => {
       const server = new MatchServer({
         db: sql,
@@ -125,6 +127,13 @@ describe.skipIf(!hasPostgres)('PostgreSQL frozen for 10 s', () => {
         }),
       ).rejects.toThrow(/statement timeout/);
       expect((await sql.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]);
+      expect(
+        (
+          await sql.query<{ s: string; i: string }>(
+            "SELECT current_setting('statement_timeout') AS s, current_setting('idle_in_transaction_session_timeout') AS i",
+          )
+        ).rows,
+      ).toEqual([{ s: '200ms', i: '10s' }]);
       expect(direct.totalCount).toBe(1);
     } finally {
       await direct.end();
@@ -133,5 +142,6 @@ describe.skipIf(!hasPostgres)('PostgreSQL frozen for 10 s', () => {
 
   it('rejects a bad timeoutMs naming it', () => {
     expect(() => pgPoolClient(pool, logger, { timeoutMs: 0 })).toThrow(/timeoutMs/);
+    expect(() => pgPoolClient(pool, logger, { idleInTransactionMs: -1 })).toThrow(/idleInTransactionMs/);
   });
 });
