@@ -12,8 +12,8 @@ export interface GameServerReport {
   /** Its software version (at most 64 characters), shown to operators. */
   readonly version: string;
   /**
-   * The match ids of the rooms it runs now (each at most 32 characters, at most `capacity` of them
-   * counted). The registry holds a slot for each, and frees a slot it handed out once the match is
+   * The match ids of the rooms it runs now (each at most 32 characters; more than `capacity`
+   * means it gets no new match until it is below). The registry holds a slot for each, and frees a slot it handed out once the match is
    * no longer reported and its start window has passed.
    */
   readonly matches: readonly string[];
@@ -136,8 +136,10 @@ export function checkReport(report: GameServerReport): string[] {
   if (!Number.isInteger(report.capacity) || report.capacity < 1 || report.capacity > MAX_CAPACITY)
     throw new InvalidOptionError('capacity', `must be an integer from 1 to ${MAX_CAPACITY}`);
   if (!shortString(report.version, 64)) throw new InvalidOptionError('version', 'must be 1 to 64 characters');
-  if (!Array.isArray(report.matches) || report.matches.length > report.capacity)
-    throw new InvalidOptionError('matches', `must be an array of at most capacity (${report.capacity}) ids`);
+  // More matches than capacity is allowed (e.g. rooms also sent by a static list): the server then
+  // simply gets no new ones until it is below its capacity again.
+  if (!Array.isArray(report.matches) || report.matches.length > MAX_CAPACITY)
+    throw new InvalidOptionError('matches', `must be an array of at most ${MAX_CAPACITY} ids`);
   for (const id of report.matches) {
     if (!shortString(id, 32)) throw new InvalidOptionError('matches', 'ids must be 1 to 32 characters');
   }
