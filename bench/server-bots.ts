@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { encodeInput, PONG_INPUT_BYTES } from '../examples/pong-server/pong-messages.js';
 import { PONG_IDS, type PongEntities, pongSchema } from '../examples/pong-server/pong-schema.js';
 import { PONG_PROTOCOL_ID } from '../examples/pong-server/pong-server.js';
-import { createSeededRandom, systemClock, wallClock } from '../src/core/index.js';
+import { createSeededRandom, epochClock, systemClock } from '../src/core/index.js';
 import { encodeMatchRoster } from '../src/matchmaking/index.js';
 import { RoomClient } from '../src/server/index.js';
 import {
@@ -40,7 +40,7 @@ const serverAddress = `127.0.0.1:${ready.port}`;
 const issuer = new ConnectTokenIssuer({
   key: { id: 1, key: Buffer.from(ready.key, 'hex') },
   protocolId: PONG_PROTOCOL_ID,
-  clock: wallClock,
+  clock: epochClock,
   random,
   expiresInMs: 10 * 60_000,
 });

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { PONG_PROTOCOL_ID, PongServer } from '../examples/pong-server/pong-server.js';
-import { createSeededRandom, systemTimers, type Timers, wallClock } from '../src/core/index.js';
+import { createSeededRandom, epochClock, systemTimers, type Timers } from '../src/core/index.js';
 import { MemoryRoomManager } from '../src/matchmaking/index.js';
 import { ConnectTokenVerifier, UdpTransport } from '../src/transport/index.js';
 
@@ -44,7 +44,7 @@ const server = new PongServer({
     keys: [{ id: 1, key }],
     protocolId: PONG_PROTOCOL_ID,
     serverAddresses: [`127.0.0.1:${transport.localAddress.port}`],
-    clock: wallClock,
+    clock: epochClock,
   }),
   rooms: store,
   random: createSeededRandom(2),

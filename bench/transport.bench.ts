@@ -108,7 +108,7 @@ async function connectedPair() {
   // UdpTransport hands out fresh datagrams, so the channels may deliver views instead of copies.
   const channel = { adoptReceivedPackets: true };
   const key = { id: 1, key: new Uint8Array(32).fill(1) };
-  const wallClock = { now: () => Date.now() };
+  const epochClock = { now: () => Date.now() };
   const serverAddress = `127.0.0.1:${serverTransport.localAddress.port}`;
   const server = new ConnectionServer({
     transport: serverTransport,
@@ -117,7 +117,7 @@ async function connectedPair() {
       keys: [key],
       protocolId: PROTOCOL_ID,
       serverAddresses: [serverAddress],
-      clock: wallClock,
+      clock: epochClock,
     }),
     rateLimit,
     channel,
@@ -125,7 +125,7 @@ async function connectedPair() {
   const issuer = new ConnectTokenIssuer({
     key,
     protocolId: PROTOCOL_ID,
-    clock: wallClock,
+    clock: epochClock,
     random: createSeededRandom(2),
   });
   const client = new ConnectionClient({

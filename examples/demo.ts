@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { createCryptoRandom, createSeededRandom, wallClock } from '../src/core/index.js';
+import { createCryptoRandom, createSeededRandom, epochClock } from '../src/core/index.js';
 import {
   MatchQueue,
   MatchServer,
@@ -104,7 +104,7 @@ for (let i = 0; i < gameServers; i++) {
       keys: [connectTokenKey],
       protocolId: PONG_PROTOCOL_ID,
       serverAddresses: [`127.0.0.1:${transport.localAddress.port}`],
-      clock: wallClock,
+      clock: epochClock,
     }),
     rooms,
     random,
@@ -138,7 +138,7 @@ const matchServer = new MatchServer({
   connectTokens: new ConnectTokenIssuer({
     key: connectTokenKey,
     protocolId: PONG_PROTOCOL_ID,
-    clock: wallClock,
+    clock: epochClock,
     random,
   }),
   db: sql,

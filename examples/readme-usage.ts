@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createCryptoRandom, wallClock } from '@pong/netcode';
+import { createCryptoRandom, epochClock } from '@pong/netcode';
 import { MetricsCollector } from '@pong/netcode/metrics';
 import {
   ConnectionClient,
@@ -30,7 +30,7 @@ const server = new ConnectionServer({
     keys: [key],
     protocolId: PROTOCOL_ID,
     serverAddresses: [serverAddress],
-    clock: wallClock,
+    clock: epochClock,
   }),
   observer: metrics.transportObserver,
   channelObserver: metrics.channelObserver,
@@ -45,7 +45,7 @@ server.start();
 const issuer = new ConnectTokenIssuer({
   key,
   protocolId: PROTOCOL_ID,
-  clock: wallClock,
+  clock: epochClock,
   random: createCryptoRandom(),
 });
 const tokenBytes = issuer.issue({ playerId: 'p1', matchId: 'm1', roomId: 'r1', serverAddress });

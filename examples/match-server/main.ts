@@ -41,7 +41,7 @@ await metricsServer.start();
 const running = await startMatchServer(config, { logger, observer: metrics.matchObserver });
 console.log(
   `match server on :${running.port} (${config.databaseUrl ? 'PostgreSQL' : 'PGlite'}, ` +
-    `${config.redisUrl ? 'Redis' : 'in-memory'} rooms, game servers ${config.gameServers.join(', ') || 'none'}, ` +
+    `${config.redisUrl ? 'Redis' : 'in-memory'} rooms, game servers ${config.useRegistry ? 'from the Redis registry' : config.gameServers.join(', ') || 'none'}, ` +
     `max rating diff ${config.maxRatingDiff}, widening ${widening(config)}, ` +
     `callers ${config.auth === 'none' ? 'unauthenticated' : 'by bearer JWT'}), ` +
     `metrics on :${metricsServer.address.port}/metrics`,

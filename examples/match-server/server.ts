@@ -6,15 +6,25 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createCryptoRandom, type Logger, wallClock } from '../../src/core/index.js';
+import {
+  createCryptoRandom,
+  epochClock,
+  type Logger,
+  OutageLog,
+  silentLogger,
+  systemClock,
+} from '../../src/core/index.js';
 import {
   type ConnectTokenSource,
+  type GameServerAllocator,
   type MatchObserver,
   MatchServer,
+  MatchSweeper,
   MemoryRoomManager,
   migrate,
   pgliteClient,
   pgPoolClient,
+  RedisGameServerRegistry,
   RedisRoomManager,
   type RequestRateLimit,
   type SqlClient,
@@ -40,6 +50,11 @@ export interface MatchServerConfig {
   redisUrl?: string | undefined;
   /** `host:port` list for the static allocator. */
   gameServers: string[];
+  /**
+   * Allocate from the live game-server registry in Redis instead of `gameServers` (set when
+   * `REDIS_URL` is set and `GAME_SERVERS` is not).
+   */
+  useRegistry?: boolean;
   /** Ratings must differ by less than this. */
   maxRatingDiff: number;
   /** Widening with waiting time (default none); see `ratingSettingsFromEnv` for the environment. */
@@ -134,6 +149,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MatchServer
     ...optional('requestTimeoutMs', env.REQUEST_TIMEOUT_MS ? int('REQUEST_TIMEOUT_MS', 20_000) : undefined),
     ...optional('addressRateLimit', rateLimitFromEnv('ADDRESS_RATE_LIMIT', env.ADDRESS_RATE_LIMIT)),
     ...optional('playerRateLimit', rateLimitFromEnv('PLAYER_RATE_LIMIT', env.PLAYER_RATE_LIMIT)),
+    ...(env.REDIS_URL && env.GAME_SERVERS === undefined ? { gameServers: [], useRegistry: true } : {}),
   };
 }
 
@@ -146,7 +162,7 @@ function issuerFor(config: MatchServerConfig): ConnectTokenIssuer | undefined {
   return new ConnectTokenIssuer({
     key: config.connectTokenKey.key,
     protocolId: config.protocolId ?? PONG_PROTOCOL_ID,
-    clock: wallClock,
+    clock: epochClock,
     random: createCryptoRandom(),
   });
 }
@@ -186,6 +202,8 @@ export async function startMatchServer(
     }
     await migrate(db);
     let rooms: MemoryRoomManager | RedisRoomManager = new MemoryRoomManager();
+    let allocator: GameServerAllocator = new StaticGameServerAllocator(config.gameServers);
+    let registry: RedisGameServerRegistry | undefined;
     if (config.redisUrl) {
       // Fail fast while Redis is down instead of queueing commands: the server answers 503.
       const redis = new Redis(config.redisUrl, {
@@ -193,15 +211,21 @@ export async function startMatchServer(
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
       });
-      redis.on('error', (err) => options.logger?.warn({ err }, 'redis connection error'));
+      // ioredis emits 'error' at every failed reconnect: one line when Redis goes, one when it is back.
+      const outage = new OutageLog('redis connection', options.logger ?? silentLogger, systemClock);
+      redis.on('error', (err) => outage.failed(err));
+      redis.on('ready', () => outage.succeeded());
       cleanups.push(async () => redis.disconnect());
       await redis.connect();
       rooms = new RedisRoomManager(redis);
+      // Game servers running `npm run pong-server` with the same REDIS_URL register here.
+      if (config.useRegistry) registry = new RedisGameServerRegistry(redis);
+      if (registry !== undefined) allocator = registry;
     }
     server = new MatchServer({
       db,
       rooms,
-      allocator: new StaticGameServerAllocator(config.gameServers),
+      allocator,
       maxRatingDiff: config.maxRatingDiff,
       ...(config.widening === undefined ? {} : { widening: config.widening }),
       ...(config.wideningFollows === undefined ? {} : { wideningFollows: config.wideningFollows }),
@@ -219,6 +243,18 @@ export async function startMatchServer(
       ...(options.observer === undefined ? {} : { observer: options.observer }),
     });
     ({ port } = await server.listen(config.port, config.host ?? '0.0.0.0'));
+    if (registry !== undefined) {
+      // Ends matches whose game server died or that it no longer runs, freeing their players.
+      const sweeper = new MatchSweeper({
+        db,
+        queue: server.queue,
+        rooms,
+        registry,
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+      });
+      sweeper.start();
+      cleanups.push(() => sweeper.stop());
+    }
   } catch (err) {
     // A failed migrate or listen (EADDRINUSE) must not leave the pool, PGlite or Redis open:
     // they would keep the process alive.

@@ -13,12 +13,13 @@ export interface Clock {
 export const systemClock: Clock = Object.freeze({ now: () => performance.now() });
 
 /**
- * Wall-clock time in milliseconds since the Unix epoch (`Date.now()`): for what two machines
- * must agree on, such as connect-token expiry (`ConnectTokenIssuer` on the match side,
- * `ConnectTokenVerifier` on the game servers). It can step when the system clock is set; keep the
+ * Milliseconds since the Unix epoch, advanced by the monotonic clock (`performance.timeOrigin +
+ * performance.now()`): comparable across processes and machines (to within their clock skew), for
+ * times written to a shared store such as a registry's expiry, and for connect-token expiry
+ * (`ConnectTokenIssuer` on the match side, `ConnectTokenVerifier` on the game servers). Keep the
  * machines' clocks in sync (NTP).
  */
-export const wallClock: Clock = Object.freeze({ now: () => Date.now() });
+export const epochClock: Clock = Object.freeze({ now: () => performance.timeOrigin + performance.now() });
 
 /** A clock that only moves when told to: for deterministic tests and simulations. */
 export class ManualClock implements Clock {

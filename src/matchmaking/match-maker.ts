@@ -214,7 +214,8 @@ export class MatchMaker {
       // The COMMIT may have applied: whether each match exists is only settled by cleanUp.
       for (const placement of placed) this.orphans.set(placement.matchId, placement);
       const error = err instanceof MatchError ? err : new StoreUnavailableError('postgres', err);
-      this.logger.warn({ err: error, matches: placed.length }, 'matching round rolled back');
+      // The caller reports the failure (MatchServer: once per outage); this is the detail.
+      this.logger.debug({ err: error, matches: placed.length }, 'matching round rolled back');
       await this.cleanUp();
       throw error;
     }
@@ -307,7 +308,7 @@ export class MatchMaker {
         this.orphans.delete(placement.matchId);
       }
     } catch (err) {
-      this.logger.warn({ err, pending: this.orphans.size }, 'room clean-up postponed');
+      this.logger.debug({ err, pending: this.orphans.size }, 'room clean-up postponed');
     }
   }
 

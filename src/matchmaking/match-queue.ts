@@ -278,7 +278,13 @@ export class MatchQueue {
       [playerId],
     );
     if (rows.length === 1) {
-      await this.announce();
+      // The delete committed: the answer is `cancelled` whatever happens to the announcement
+      // (servers then learn of it when their waiting requests time out and read the status).
+      try {
+        await this.announce();
+      } catch (err) {
+        this.logger.warn({ err }, 'announcing a cancel failed');
+      }
       return { state: 'cancelled' };
     }
     const status = await this.status(playerId);

@@ -43,6 +43,7 @@ import { Matcher, type WideningFollows, type WideningStep } from './matcher.js';
 import { RateLimiter, type RequestRateLimit } from './rate-limiter.js';
 import { MemoryRoomManager, type RoomManager } from './room-manager.js';
 import type { SqlClient } from './sql-client.js';
+import { StoreOutages } from './store-outages.js';
 
 /** Options of {@link MatchServer}. */
 export interface MatchServerOptions {
@@ -210,6 +211,8 @@ export class MatchServer {
   private readonly connectTokens: ConnectTokenSource | undefined;
   private readonly addressLimit: RateLimiter | undefined;
   private readonly playerLimit: RateLimiter | undefined;
+  /** Store failures are logged once per outage, not per request and round. */
+  private readonly outages: StoreOutages;
   private loopTimer: unknown;
   private running = false;
   private closed = false;
@@ -250,6 +253,7 @@ export class MatchServer {
     const idleTimeoutMs = positiveInt('idleTimeoutMs', options.idleTimeoutMs ?? 65_000);
     const maxPerAddress = positiveInt('maxConnectionsPerAddress', options.maxConnectionsPerAddress ?? 64);
     const maxConnections = positiveInt('maxConnections', options.maxConnections ?? 10_000);
+    this.outages = new StoreOutages(this.logger, this.clock);
     this.maker = new MatchMaker({
       queue: this.queue,
       rooms: this.rooms,
@@ -356,6 +360,10 @@ export class MatchServer {
       const outcome = await this.maker.runRound();
       this.busy = outcome.busy;
       this.lastRoundError = undefined;
+      this.outages.succeeded(
+        'postgres',
+        ...(outcome.matches.length > 0 ? ['redis', 'game server allocator'] : []),
+      );
       for (const match of outcome.matches) {
         this.resolveMatched(match.player1Id, match);
         this.resolveMatched(match.player2Id, match);
@@ -388,7 +396,7 @@ export class MatchServer {
     } catch (err) {
       const error = err instanceof MatchError ? err : new StoreUnavailableError('postgres', err);
       this.lastRoundError = error;
-      this.logger.warn({ err: error }, 'matching round failed');
+      this.outages.failed(error);
       // Everyone waiting here is told now; they stay queued and may simply ask again.
       for (const playerId of [...this.waiters.keys()]) {
         this.answerAll(playerId, (res) =>
@@ -571,9 +579,10 @@ export class MatchServer {
     try {
       result = await this.enqueues.submit(request);
     } catch (err) {
-      this.logger.warn({ err }, 'enqueue failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
+    this.outages.succeeded('postgres');
     if (result.state === 'matched') return this.sendMatch(res, 200, result.match, request.playerId);
     if (result.added) this.kick();
     this.wait(request.playerId, res);
@@ -661,7 +670,7 @@ export class MatchServer {
     try {
       status = await this.queue.status(playerId);
     } catch (err) {
-      this.logger.warn({ err }, 'status look-up failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
     if (status.state === 'matched')
@@ -678,7 +687,7 @@ export class MatchServer {
     try {
       result = await this.queue.cancel(playerId);
     } catch (err) {
-      this.logger.warn({ err }, 'cancel failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
     if (result.state === 'cancelled') {
@@ -699,9 +708,10 @@ export class MatchServer {
     try {
       await this.queue.size();
     } catch (err) {
-      this.logger.warn({ err }, 'health check failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
+    this.outages.succeeded('postgres');
     if (this.lastRoundError !== undefined) return sendError(res, this.lastRoundError);
     sendJson(res, 200, { status: 'ok', waiting: this.waiting });
   }

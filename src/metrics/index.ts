@@ -28,3 +28,14 @@ export {
   type MetricsServerOptions,
 } from './metrics-server.js';
 export { type MonitoringQueries, monitoringQueries } from './monitoring-queries.js';
+export {
+  PROC_NET_UDP_FILES,
+  type ProcNetUdp,
+  parseProcNetUdp,
+  type ReadTextFile,
+  readProcFile,
+  registerUdpDropsMetric,
+  type UdpDropsMetricOptions,
+  type UdpSocketStats,
+  udpReceiveDrops,
+} from './udp-drops.js';

@@ -181,7 +181,7 @@ interface TokenUse {
  * ```ts
  * const transport = await UdpTransport.bind({ host: '0.0.0.0', port: 40000 });
  * const connectTokens = new ConnectTokenVerifier({ keys: [key], protocolId: 0x504f4e47,
- *   serverAddresses: ['203.0.113.5:40000'], clock: wallClock });
+ *   serverAddresses: ['203.0.113.5:40000'], clock: epochClock });
  * const server = new ConnectionServer({ transport, protocolId: 0x504f4e47, connectTokens, maxClients: 16 });
  * server.on('connect', (connection) => {
  *   // connection.token.playerId says whose seat this is

@@ -59,6 +59,14 @@ describe('examples/match-server', () => {
       /ADDRESS_RATE_LIMIT/,
     );
     expect(() => configFromEnv({ MATCH_AUTH: 'nope' })).toThrow(/MATCH_AUTH/);
+    // REDIS_URL without GAME_SERVERS: game servers come from the registry in Redis.
+    expect(configFromEnv({ REDIS_URL: 'redis://r:6379', MATCH_AUTH: 'none' })).toMatchObject({
+      gameServers: [],
+      useRegistry: true,
+    });
+    expect(
+      configFromEnv({ REDIS_URL: 'redis://r:6379', GAME_SERVERS: 'a:1', MATCH_AUTH: 'none' }).useRegistry,
+    ).toBeUndefined();
   });
 
   it('starts in-process on PGlite and memory rooms and matches the acceptance pair', async () => {

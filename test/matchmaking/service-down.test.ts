@@ -323,6 +323,7 @@ function bind(rooms: RoomManager): RoomManager {
     addPlayerToRoom: rooms.addPlayerToRoom.bind(rooms),
     setStatus: rooms.setStatus.bind(rooms),
     getRoom: rooms.getRoom.bind(rooms),
+    touch: rooms.touch.bind(rooms),
     closeRoom: rooms.closeRoom.bind(rooms),
   };
 }

@@ -19,7 +19,7 @@ import {
   LossyUdpProxy,
   UdpTransport,
 } from '../../src/transport/index.js';
-import { createTokens, wallClock } from '../transport/connection-harness.js';
+import { createTokens, epochClock } from '../transport/connection-harness.js';
 import { PrometheusProcess } from './prometheus-process.js';
 import { hasPrometheus, hasPromtool, monitoringDir, promtool } from './prometheus-tools.js';
 
@@ -49,7 +49,7 @@ async function startGameServer(): Promise<number> {
   stops.push(() => serverTransport.close());
   // A long connection timeout: starting the embedded match server below can block this process's
   // event loop for seconds on a busy machine, and a timed-out client would empty the metrics.
-  const tokens = createTokens(wallClock, { timeoutMs: 120_000 }, addressKey(serverTransport.localAddress));
+  const tokens = createTokens(epochClock, { timeoutMs: 120_000 }, addressKey(serverTransport.localAddress));
   const server = new ConnectionServer({
     transport: serverTransport,
     protocolId: PROTOCOL_ID,

@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import type { MatchAssignment } from '../../examples/pong-server/bot-player.js';
 import { PONG_PROTOCOL_ID } from '../../examples/pong-server/pong-server.js';
-import { createSeededRandom, wallClock } from '../../src/core/index.js';
+import { createSeededRandom, epochClock } from '../../src/core/index.js';
 import { encodeMatchRoster } from '../../src/matchmaking/index.js';
 import { ConnectTokenIssuer, ConnectTokenVerifier } from '../../src/transport/index.js';
 
-export function pongTokens(serverAddress: string, clock = wallClock) {
+export function pongTokens(serverAddress: string, clock = epochClock) {
   const key = { id: 1, key: randomBytes(32) };
   const issuer = new ConnectTokenIssuer({
     key,

@@ -6,7 +6,7 @@ import { ConnectionServer } from '../../src/transport/connection-server.js';
 import { addressKey } from '../../src/transport/datagram-transport.js';
 import { LossyUdpProxy } from '../../src/transport/lossy-udp-proxy.js';
 import { UdpTransport } from '../../src/transport/udp-transport.js';
-import { checkPayload, createTokens, PROTOCOL_ID, payloadFor, wallClock } from './connection-harness.js';
+import { checkPayload, createTokens, epochClock, PROTOCOL_ID, payloadFor } from './connection-harness.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -60,7 +60,7 @@ describe('connection layer end to end over real sockets through LossyUdpProxy', 
       conditions: { upstream: conditions, downstream: conditions },
     });
     cleanups.push(() => proxy.close());
-    const tokens = createTokens(wallClock, {}, addressKey(serverTransport.localAddress));
+    const tokens = createTokens(epochClock, {}, addressKey(serverTransport.localAddress));
     const server = new ConnectionServer({
       transport: serverTransport,
       protocolId: PROTOCOL_ID,
@@ -127,7 +127,7 @@ describe('connection layer over IPv6 loopback', () => {
     cleanups.push(() => serverTransport.close());
     const clientTransport = await UdpTransport.bind({ host: '::1' });
     cleanups.push(() => clientTransport.close());
-    const tokens = createTokens(wallClock, {}, addressKey(serverTransport.localAddress));
+    const tokens = createTokens(epochClock, {}, addressKey(serverTransport.localAddress));
     const server = new ConnectionServer({
       transport: serverTransport,
       protocolId: PROTOCOL_ID,

@@ -24,7 +24,7 @@ export const TOKEN_KEY = { id: 1, key: new Uint8Array(32).fill(9) };
 /** 2026-01-01T00:00:00Z: tokens read wall clocks (epoch ms); a world's token clock is this plus its ManualClock. */
 export const EPOCH_MS = Date.UTC(2026, 0, 1);
 /** A wall clock for tests over real sockets. */
-export const wallClock: Clock = { now: () => Date.now() };
+export const epochClock: Clock = { now: () => Date.now() };
 
 /**
  * Connect tokens for a world: an issuer and the server's verifier. `clock` drives their time: a

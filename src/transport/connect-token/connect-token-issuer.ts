@@ -38,7 +38,7 @@ export interface ConnectTokenIssuerOptions {
   key: ConnectTokenKey;
   /** The application's protocol id (u32), the same as the game servers' `protocolId`. */
   protocolId: number;
-  /** A wall clock in epoch milliseconds, shared in meaning with the verifiers' (e.g. `wallClock` from the core). */
+  /** A wall clock in epoch milliseconds, shared in meaning with the verifiers' (e.g. `epochClock` from the core). */
   clock: Clock;
   /** Nonces and per-connection keys come from here: pass `createCryptoRandom()` in production. */
   random: RandomSource;
@@ -57,7 +57,7 @@ export interface ConnectTokenIssuerOptions {
  * @example
  * ```ts
  * const issuer = new ConnectTokenIssuer({ key: { id: 1, key }, protocolId: 0x504f4e47,
- *   clock: wallClock, random: createCryptoRandom() });
+ *   clock: epochClock, random: createCryptoRandom() });
  * const token = issuer.issue({ playerId: 'p1', matchId: 'm1', roomId: 'r1', serverAddress: '203.0.113.7:9000' });
  * ```
  */

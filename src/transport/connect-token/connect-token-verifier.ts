@@ -100,7 +100,7 @@ const REFUSED = Object.freeze(
  * @example
  * ```ts
  * const verifier = new ConnectTokenVerifier({ keys: [current, previous], protocolId: 0x504f4e47,
- *   serverAddresses: ['203.0.113.7:9000'], clock: wallClock });
+ *   serverAddresses: ['203.0.113.7:9000'], clock: epochClock });
  * const check = verifier.verify(handshakeToken);
  * if (!check.ok) refused[check.reason]++;
  * ```
@@ -135,7 +135,7 @@ export class ConnectTokenVerifier {
     if (!(options.clock.now() >= WALL_CLOCK_MIN_MS))
       throw new InvalidOptionError(
         'clock',
-        `must read epoch milliseconds (a wall clock such as wallClock from the core), got ${options.clock.now()}`,
+        `must read epoch milliseconds (a wall clock such as epochClock from the core), got ${options.clock.now()}`,
       );
     this.clock = options.clock;
   }
