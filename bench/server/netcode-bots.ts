@@ -1,0 +1,240 @@
+/**
+ * Bench child: every Pong player in one process, over real UDP (one socket per player, as
+ * players on separate machines would have). `one-timer` (the default) drives every client from
+ * ONE drift-free 60 Hz timer: each tick a bot sends its input and `update()`s its client, so
+ * the input and the snapshot ack queued since the last tick leave in one datagram.
+ * `per-client` is the shape of examples/pong-server/bot-player.ts (each client `start(10)` plus
+ * its own 60 Hz input interval), kept to compare the two in one run.
+ */
+import { performance } from 'node:perf_hooks';
+import { createSeededRandom } from '../../src/core/index.js';
+import { SnapshotClient } from '../../src/snapshot/index.js';
+import { type Connection, ConnectionClient, UdpTransport } from '../../src/transport/index.js';
+import { serveParent } from './child-ipc.js';
+import {
+  ACK_KIND,
+  ackMessage,
+  botInput,
+  INPUT_KIND,
+  inputMessage,
+  PONG_IDS,
+  PONG_PROTOCOL_ID,
+  type PongEntities,
+  type PongState,
+  pongSchema,
+  readPong,
+} from './pong-adapter.js';
+import { ProcessProbe, type ProcessWindow, Samples } from './probe.js';
+
+export type BotTimers = 'one-timer' | 'per-client';
+
+export interface BotSetup {
+  port: number;
+  tokens: string[];
+  timers: BotTimers;
+}
+
+export interface BotReport {
+  players: number;
+  connected: number;
+  /** Bytes received on the wire per player per second. */
+  bytesPerClientSecond: number;
+  snapshotsPerClientSecond: number;
+  snapshotErrors: number;
+  /** The shared timer's work per tick (one-timer only). */
+  tickP99Ms: number;
+  /** Bot-process CPU per player per 60 Hz tick, µs. */
+  cpuMicrosPerPlayerTick: number;
+  process: ProcessWindow;
+}
+
+const RATE = 60;
+const random = createSeededRandom(3);
+const probe = new ProcessProbe();
+const tickMs = new Samples();
+
+interface Bot {
+  transport: UdpTransport;
+  client: ConnectionClient;
+  snapshots: SnapshotClient<PongEntities>;
+  connection: Connection | undefined;
+  side: 0 | 1 | 2;
+  seen: PongState;
+  hasState: boolean;
+  decoded: number;
+  interval?: NodeJS.Timeout;
+}
+
+const bots: Bot[] = [];
+let mode: BotTimers = 'one-timer';
+let timer: NodeJS.Timeout | undefined;
+let running = true;
+let decodedAt = 0;
+let bytesAt = 0;
+
+function newState(): PongState {
+  return {
+    ballX: 400,
+    ballY: 300,
+    ballVX: 0,
+    ballVY: 0,
+    paddle1Y: 300,
+    paddle2Y: 300,
+    score1: 0,
+    score2: 0,
+    winner: 0,
+  };
+}
+
+/** Reads what a bot needs from a snapshot into its own state, in place. */
+function see(bot: Bot, entities: ReadonlyMap<number, Record<string, unknown>>): void {
+  const s = bot.seen;
+  const ball = entities.get(PONG_IDS.ball) as { x: number; y: number } | undefined;
+  if (ball !== undefined) {
+    s.ballVX = bot.hasState ? ball.x - s.ballX : 0;
+    s.ballVY = bot.hasState ? ball.y - s.ballY : 0;
+    s.ballX = ball.x;
+    s.ballY = ball.y;
+  }
+  s.paddle1Y = (entities.get(PONG_IDS.paddle1) as { y: number } | undefined)?.y ?? s.paddle1Y;
+  s.paddle2Y = (entities.get(PONG_IDS.paddle2) as { y: number } | undefined)?.y ?? s.paddle2Y;
+  bot.hasState = true;
+}
+
+function onConnected(bot: Bot, connection: Connection): void {
+  bot.connection = connection;
+  connection.on('message', (payload) => {
+    const m = readPong(payload);
+    if (m.type === 'welcome') bot.side = m.side;
+    else if (m.type === 'snapshot') {
+      const result = bot.snapshots.receive(m.body);
+      if (result.ok) {
+        bot.decoded++;
+        see(bot, result.snapshot.entities as ReadonlyMap<number, Record<string, unknown>>);
+      }
+      if (connection.connected) connection.send(ackMessage(bot.snapshots.createAck()), ACK_KIND);
+    }
+  });
+  connection.on('disconnect', () => {
+    bot.connection = undefined;
+  });
+  if (mode === 'per-client') {
+    bot.interval = setInterval(() => sendInput(bot), 1000 / RATE);
+  }
+}
+
+function sendInput(bot: Bot): void {
+  const c = bot.connection;
+  if (c === undefined || bot.side === 0 || !bot.hasState) return;
+  c.send(inputMessage(botInput(bot.seen, bot.side, 0.95, random)), INPUT_KIND);
+}
+
+/** The one timer: tick n is due at start + n / RATE. */
+function startTimer(): void {
+  const start = performance.now();
+  let n = 0;
+  const run = () => {
+    if (!running) return;
+    const began = performance.now();
+    for (const bot of bots) {
+      sendInput(bot);
+      bot.client.update();
+    }
+    const now = performance.now();
+    tickMs.add(now - began);
+    n = Math.max(n + 1, Math.floor(((now - start) * RATE) / 1000));
+    timer = setTimeout(run, Math.max(0, start + (n * 1000) / RATE - now));
+  };
+  run();
+}
+
+function decodedTotal(): number {
+  let n = 0;
+  for (const b of bots) n += b.decoded;
+  return n;
+}
+
+function bytesTotal(): number {
+  let n = 0;
+  for (const b of bots) n += b.transport.counters.bytesReceived;
+  return n;
+}
+
+serveParent({
+  async setup(data) {
+    const setup = data as BotSetup;
+    mode = setup.timers;
+    const server = { address: '127.0.0.1', port: setup.port };
+    const transports = await Promise.all(
+      setup.tokens.map(() => UdpTransport.bind({ host: '127.0.0.1', port: 0 })),
+    );
+    for (let i = 0; i < setup.tokens.length; i++) {
+      const transport = transports[i]!;
+      const client = new ConnectionClient({
+        transport,
+        server,
+        protocolId: PONG_PROTOCOL_ID,
+        token: Buffer.from(setup.tokens[i]!, 'base64'),
+        random,
+        connectTimeoutMs: 30_000,
+        handshakeRetryMs: 250,
+      });
+      const bot: Bot = {
+        transport,
+        client,
+        snapshots: new SnapshotClient({ schema: pongSchema }),
+        connection: undefined,
+        side: 0,
+        seen: newState(),
+        hasState: false,
+        decoded: 0,
+      };
+      client.on('connect', (connection) => onConnected(bot, connection));
+      bots.push(bot);
+    }
+    if (mode === 'one-timer') startTimer();
+    else for (const bot of bots) bot.client.start(10);
+    // Connect in waves, so the server's pending-validation limit is not the thing measured.
+    let failed = 0;
+    for (let i = 0; i < bots.length; i += 200) {
+      const wave = bots.slice(i, i + 200).map((b) => b.client.connect());
+      for (const r of await Promise.allSettled(wave)) if (r.status === 'rejected') failed++;
+    }
+    return { connected: bots.length - failed };
+  },
+  begin() {
+    tickMs.reset();
+    decodedAt = decodedTotal();
+    bytesAt = bytesTotal();
+    probe.begin();
+  },
+  end(): BotReport {
+    const process = probe.end();
+    const players = bots.length;
+    const connected = bots.filter((b) => b.connection !== undefined).length;
+    let errors = 0;
+    for (const b of bots) {
+      const c = b.snapshots.counters;
+      errors += c.malformed + c.truncated + c.unknownBaseline + c.schemaMismatch;
+    }
+    return {
+      players,
+      connected,
+      bytesPerClientSecond: (bytesTotal() - bytesAt) / Math.max(1, connected) / process.seconds,
+      snapshotsPerClientSecond: (decodedTotal() - decodedAt) / Math.max(1, connected) / process.seconds,
+      snapshotErrors: errors,
+      tickP99Ms: tickMs.percentile(99),
+      cpuMicrosPerPlayerTick: process.cpuMicros / Math.max(1, connected) / (process.seconds * RATE),
+      process,
+    };
+  },
+  async exit() {
+    running = false;
+    clearTimeout(timer);
+    for (const b of bots) {
+      clearInterval(b.interval);
+      b.client.close();
+    }
+    await Promise.all(bots.map((b) => b.transport.close()));
+  },
+});

@@ -1,0 +1,79 @@
+/**
+ * Measuring inside a bench child process: samples with percentiles, and a process probe (CPU,
+ * event-loop utilisation, event-loop delay, resident memory) read over a window.
+ */
+import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+
+/** A growing list of numbers with percentiles (values kept: a step holds at most ~10^5). */
+export class Samples {
+  private values: number[] = [];
+
+  add(v: number): void {
+    this.values.push(v);
+  }
+
+  reset(): void {
+    this.values = [];
+  }
+
+  get count(): number {
+    return this.values.length;
+  }
+
+  percentile(p: number): number {
+    if (this.values.length === 0) return Number.NaN;
+    const sorted = Float64Array.from(this.values).sort();
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  }
+}
+
+/** What a process did over a window. */
+export interface ProcessWindow {
+  seconds: number;
+  /** CPU time (user + system) as a share of one core. */
+  cpu: number;
+  /** CPU microseconds (user + system) over the window. */
+  cpuMicros: number;
+  /** Event-loop utilisation (0..1). */
+  elu: number;
+  /** Event-loop delay p99, ms (monitorEventLoopDelay, 10 ms resolution timer). */
+  eventLoopDelayP99Ms: number;
+  /** Resident set size at the end, MiB. */
+  rssMiB: number;
+  /** Heap used at the end, MiB. */
+  heapMiB: number;
+}
+
+export class ProcessProbe {
+  private readonly delay = monitorEventLoopDelay({ resolution: 10 });
+  private startedAt = 0;
+  private cpu = process.cpuUsage();
+  private elu: EventLoopUtilization = performance.eventLoopUtilization();
+
+  constructor() {
+    this.delay.enable();
+  }
+
+  begin(): void {
+    this.startedAt = performance.now();
+    this.cpu = process.cpuUsage();
+    this.elu = performance.eventLoopUtilization();
+    this.delay.reset();
+  }
+
+  end(): ProcessWindow {
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const cpu = process.cpuUsage(this.cpu);
+    const cpuMicros = cpu.user + cpu.system;
+    const memory = process.memoryUsage();
+    return {
+      seconds,
+      cpu: cpuMicros / 1e6 / seconds,
+      cpuMicros,
+      elu: performance.eventLoopUtilization(this.elu).utilization,
+      eventLoopDelayP99Ms: this.delay.percentile(99) / 1e6,
+      rssMiB: memory.rss / 2 ** 20,
+      heapMiB: memory.heapUsed / 2 ** 20,
+    };
+  }
+}
