@@ -14,7 +14,9 @@
  * Environment: BENCH_SERVER_ROOMS (default 100,250,500,750,1000), BENCH_SERVER_MS (measured
  * window per step, default 6000), BENCH_SERVER_WARMUP_MS (default 2500), BENCH_SERVER_SYSTEMS
  * (netcode,colyseus), BENCH_SERVER_BOTS (one-timer, per-client or both: how our bots are timed),
- * BENCH_SERVER_PROFILE (a directory: our server child runs under `node --cpu-prof` there).
+ * BENCH_SERVER_PROFILE (a directory: each child CPU-profiles its measured window into it; summarise
+ * with `npx tsx bench/server/profile-summary.ts <file>`), BENCH_SERVER_DEBUG=1 (the children print
+ * their connected count, tick rate and disconnects every second).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +36,6 @@ const BOT_MODES: BotTimers[] =
   env.BENCH_SERVER_BOTS === 'both'
     ? ['one-timer', 'per-client']
     : [(env.BENCH_SERVER_BOTS ?? 'one-timer') as BotTimers];
-const PROFILE_DIR = env.BENCH_SERVER_PROFILE;
 const BAR_MS = 15;
 
 const here = (file: string) => new URL(`./server/${file}`, import.meta.url);
@@ -67,11 +68,8 @@ async function measure(server: Child, bots: Child) {
 }
 
 async function netcodeStep(rooms: number, timers: BotTimers): Promise<Row> {
-  const profile = PROFILE_DIR
-    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=netcode-${rooms}.cpuprofile`]
-    : [];
-  const server = new Child(here('netcode-server.ts'), {}, profile);
-  const bots = new Child(here('netcode-bots.ts'), {});
+  const server = new Child(here('netcode-server.ts'), { BENCH_CHILD_NAME: `netcode-server-${rooms}` });
+  const bots = new Child(here('netcode-bots.ts'), { BENCH_CHILD_NAME: `netcode-bots-${timers}-${rooms}` });
   try {
     const { port, tokens } = await server.setup<{ port: number; tokens: string[] }>({ rooms });
     const { connected } = await bots.setup<{ connected: number }>({ port, tokens, timers });
@@ -83,6 +81,9 @@ async function netcodeStep(rooms: number, timers: BotTimers): Promise<Row> {
       console.error(
         `netcode ${rooms} rooms: server-side disconnects ${JSON.stringify(Object.fromEntries(ended))}`,
       );
+    if (Object.keys(b.disconnects).length > 0)
+      console.error(`netcode ${rooms} rooms: bot-side disconnects ${JSON.stringify(b.disconnects)}`);
+    console.error(`netcode ${rooms} rooms: connecting took ${b.connectSeconds.toFixed(1)} s`);
     if (b.snapshotErrors > 0)
       console.error(`netcode ${rooms} rooms: ${b.snapshotErrors} snapshot decode errors`);
     return {

@@ -5,22 +5,35 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { WindowProfiler } from './probe.js';
 
 export type ToChild = { cmd: 'begin' } | { cmd: 'end' } | { cmd: 'exit' } | { cmd: 'setup'; data: unknown };
 export type FromChild = { type: 'ready' | 'report'; data: unknown };
 
-/** In a child: handle the parent's commands. */
+/**
+ * In a child: handle the parent's commands. With `BENCH_SERVER_PROFILE` set, the measured window
+ * is CPU-profiled into that directory as `$BENCH_CHILD_NAME.cpuprofile`.
+ */
 export function serveParent(handlers: {
   setup?: (data: unknown) => Promise<unknown> | unknown;
   begin: () => void;
   end: () => unknown;
   exit: () => Promise<void> | void;
 }): void {
+  const profiler = new WindowProfiler(
+    process.env.BENCH_SERVER_PROFILE,
+    process.env.BENCH_CHILD_NAME ?? 'child',
+  );
   process.on('message', async (m: ToChild) => {
     if (m.cmd === 'setup') process.send!({ type: 'ready', data: await handlers.setup?.(m.data) });
-    else if (m.cmd === 'begin') handlers.begin();
-    else if (m.cmd === 'end') process.send!({ type: 'report', data: handlers.end() });
-    else if (m.cmd === 'exit') {
+    else if (m.cmd === 'begin') {
+      await profiler.begin();
+      handlers.begin();
+    } else if (m.cmd === 'end') {
+      const report = handlers.end();
+      await profiler.end();
+      process.send!({ type: 'report', data: report });
+    } else if (m.cmd === 'exit') {
       await handlers.exit();
       process.disconnect();
       process.exit(0);

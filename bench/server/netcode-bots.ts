@@ -41,6 +41,10 @@ export interface BotReport {
   bytesPerClientSecond: number;
   snapshotsPerClientSecond: number;
   snapshotErrors: number;
+  /** Client-side connection ends (and failed connects), by reason. */
+  disconnects: Record<string, number>;
+  /** Seconds the connects took. */
+  connectSeconds: number;
   /** The shared timer's work per tick (one-timer only). */
   tickP99Ms: number;
   /** Bot-process CPU per player per 60 Hz tick, µs. */
@@ -71,6 +75,8 @@ let timer: NodeJS.Timeout | undefined;
 let running = true;
 let decodedAt = 0;
 let bytesAt = 0;
+let connectSeconds = 0;
+const disconnects: Record<string, number> = {};
 
 function newState(): PongState {
   return {
@@ -190,16 +196,32 @@ serveParent({
         decoded: 0,
       };
       client.on('connect', (connection) => onConnected(bot, connection));
+      client.on('disconnect', (reason) => {
+        disconnects[reason] = (disconnects[reason] ?? 0) + 1;
+      });
       bots.push(bot);
+    }
+    if (process.env.BENCH_SERVER_DEBUG) {
+      let lastTick = 0;
+      setInterval(() => {
+        const up = bots.filter((b) => b.connection !== undefined).length;
+        const t = tickMs.count;
+        console.error(
+          `bots: ${up} up, ${t - lastTick} ticks/s, p99 ${tickMs.percentile(99).toFixed(1)} ms, ${JSON.stringify(disconnects)}`,
+        );
+        lastTick = t;
+      }, 1000).unref();
     }
     if (mode === 'one-timer') startTimer();
     else for (const bot of bots) bot.client.start(10);
     // Connect in waves, so the server's pending-validation limit is not the thing measured.
     let failed = 0;
+    const began = performance.now();
     for (let i = 0; i < bots.length; i += 200) {
       const wave = bots.slice(i, i + 200).map((b) => b.client.connect());
       for (const r of await Promise.allSettled(wave)) if (r.status === 'rejected') failed++;
     }
+    connectSeconds = (performance.now() - began) / 1000;
     return { connected: bots.length - failed };
   },
   begin() {
@@ -223,6 +245,8 @@ serveParent({
       bytesPerClientSecond: (bytesTotal() - bytesAt) / Math.max(1, connected) / process.seconds,
       snapshotsPerClientSecond: (decodedTotal() - decodedAt) / Math.max(1, connected) / process.seconds,
       snapshotErrors: errors,
+      disconnects,
+      connectSeconds,
       tickP99Ms: tickMs.percentile(99),
       cpuMicrosPerPlayerTick: process.cpuMicros / Math.max(1, connected) / (process.seconds * RATE),
       process,

@@ -51,6 +51,20 @@ serveParent({
       timers,
       socketBufferBytes: 8 * 2 ** 20,
     });
+    if (process.env.BENCH_SERVER_DEBUG) {
+      const h = hosted;
+      let ticks = 0;
+      let sent = 0;
+      setInterval(() => {
+        const t = h.ticks();
+        const d = h.sent().datagrams;
+        console.error(
+          `server: ${h.connectedClients()} up, ${t - ticks} ticks/s, ${d - sent} sent/s, ${JSON.stringify(h.disconnects())}`,
+        );
+        ticks = t;
+        sent = d;
+      }, 1000).unref();
+    }
     return { port: hosted.port, tokens: hosted.tokens.map((t) => Buffer.from(t).toString('base64')) };
   },
   begin() {

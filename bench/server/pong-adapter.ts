@@ -97,7 +97,13 @@ export async function hostPong(options: HostOptions): Promise<HostedPong> {
     ticks: () => server.loop.ticks,
     skippedTicks: () => server.loop.skippedTicks,
     connectedClients: () => server.connections.connections.size,
-    disconnects: () => ({ ...server.connections.counters.disconnects }),
+    disconnects: () => ({
+      ...server.connections.counters.disconnects,
+      ...Object.fromEntries(
+        Object.entries(server.connections.counters.dropped).map(([k, v]) => [`dropped_${k}`, v]),
+      ),
+      socketErrors: transport.counters.socketErrors,
+    }),
     sent: () => ({ datagrams: transport.counters.datagramsSent, bytes: transport.counters.bytesSent }),
     async close() {
       server.stop();

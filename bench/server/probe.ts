@@ -2,6 +2,9 @@
  * Measuring inside a bench child process: samples with percentiles, and a process probe (CPU,
  * event-loop utilisation, event-loop delay, resident memory) read over a window.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 /** A growing list of numbers with percentiles (values kept: a step holds at most ~10^5). */
@@ -75,5 +78,37 @@ export class ProcessProbe {
       rssMiB: memory.rss / 2 ** 20,
       heapMiB: memory.heapUsed / 2 ** 20,
     };
+  }
+}
+
+/**
+ * CPU profile of the measured window only (not start-up): `node:inspector`'s profiler, started
+ * by `begin()` and written by `end()` as `<dir>/<name>.cpuprofile` when `dir` is set.
+ */
+export class WindowProfiler {
+  private session: Session | undefined;
+
+  constructor(
+    private readonly dir: string | undefined,
+    private readonly name: string,
+  ) {}
+
+  async begin(): Promise<void> {
+    if (this.dir === undefined) return;
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('Profiler.enable');
+    await this.session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await this.session.post('Profiler.start');
+  }
+
+  async end(): Promise<void> {
+    const session = this.session;
+    if (session === undefined || this.dir === undefined) return;
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    this.session = undefined;
+    await mkdir(this.dir, { recursive: true });
+    await writeFile(join(this.dir, `${this.name}.cpuprofile`), JSON.stringify(profile));
   }
 }
