@@ -24,8 +24,10 @@ import { printTable } from './format.js';
 import { Child } from './server/child-ipc.js';
 import type { ColyseusBotReport } from './server/colyseus-bots.js';
 import type { ColyseusServerReport } from './server/colyseus-server.js';
+import { measureSendCost } from './server/dgram-send-cost.js';
 import type { BotReport, BotTimers } from './server/netcode-bots.js';
 import type { ServerReport } from './server/netcode-server.js';
+import type { ProcessWindow } from './server/probe.js';
 
 const env = process.env;
 const ROOMS = (env.BENCH_SERVER_ROOMS ?? '100,250,500,750,1000').split(',').map(Number);
@@ -57,6 +59,11 @@ interface Row {
   botCpu: number;
   botRss: number;
   botMicrosPerClientTick: number;
+}
+
+/** CPU µs per connected client per tick the server actually ran (a starved server runs fewer). */
+function perClientTick(p: ProcessWindow, clients: number, ticksPerSecond: number): number {
+  return p.cpuMicros / Math.max(1, clients) / Math.max(1, ticksPerSecond * p.seconds);
 }
 
 async function measure(server: Child, bots: Child) {
@@ -99,10 +106,10 @@ async function netcodeStep(rooms: number, timers: BotTimers): Promise<Row> {
       bytesPerClient: b.bytesPerClientSecond,
       serverCpu: s.process.cpu,
       serverRss: s.process.rssMiB,
-      serverMicrosPerClientTick: s.process.cpuMicros / Math.max(1, s.clients) / (s.process.seconds * 60),
+      serverMicrosPerClientTick: perClientTick(s.process, s.clients, s.ticksPerSecond),
       botCpu: b.process.cpu,
       botRss: b.process.rssMiB,
-      botMicrosPerClientTick: b.cpuMicrosPerPlayerTick,
+      botMicrosPerClientTick: perClientTick(b.process, b.connected, s.ticksPerSecond),
     };
   } finally {
     await Promise.all([bots.exit(), server.exit()]);
@@ -134,10 +141,10 @@ async function colyseusStep(rooms: number): Promise<Row> {
       bytesPerClient: b.bytesPerClientSecond,
       serverCpu: s.process.cpu,
       serverRss: s.process.rssMiB,
-      serverMicrosPerClientTick: s.process.cpuMicros / Math.max(1, s.clients) / (s.process.seconds * 60),
+      serverMicrosPerClientTick: perClientTick(s.process, s.clients, s.ticksPerSecondPerRoom),
       botCpu: b.process.cpu,
       botRss: b.process.rssMiB,
-      botMicrosPerClientTick: b.cpuMicrosPerPlayerTick,
+      botMicrosPerClientTick: perClientTick(b.process, b.players, s.ticksPerSecondPerRoom),
     };
   } finally {
     await Promise.all([bots.exit(), server.exit()]);
@@ -157,7 +164,7 @@ export async function run(): Promise<void> {
     }
   }
   printTable(
-    `Pong server, ${WINDOW_MS / 1000} s per step after ${WARMUP_MS / 1000} s warm-up, 2 players per room, 60 Hz ticks and snapshots (ms unless said; CPU as a share of one core; µs/cl/tick = CPU per connected client per 60 Hz tick)`,
+    `Pong server, ${WINDOW_MS / 1000} s per step after ${WARMUP_MS / 1000} s warm-up, 2 players per room, 60 Hz ticks and snapshots (ms unless said; CPU as a share of one core; µs/cl/tick = CPU per connected client per tick the server ran)`,
     rows.map((r) => ({
       server: r.system,
       rooms: r.rooms,
@@ -184,4 +191,9 @@ export async function run(): Promise<void> {
     const best = ok.length === 0 ? 'none of those measured' : String(Math.max(...ok.map((r) => r.rooms)));
     console.log(`- ${system}: ${best}`);
   }
+  const cost = await measureSendCost();
+  printTable('node:dgram send, sender CPU per 40-byte datagram (receiver in another process), interleaved', [
+    { send: 'with a completion callback (UdpTransport today)', 'µs/datagram': cost.withCallbackMicros },
+    { send: 'without (errors through the socket error event)', 'µs/datagram': cost.withoutCallbackMicros },
+  ]);
 }

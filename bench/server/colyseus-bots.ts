@@ -12,7 +12,6 @@ import { ProcessProbe, type ProcessWindow } from './probe.js';
 export interface ColyseusBotReport {
   players: number;
   bytesPerClientSecond: number;
-  cpuMicrosPerPlayerTick: number;
   process: ProcessWindow;
 }
 
@@ -133,7 +132,6 @@ serveParent({
     return {
       players: bots.length,
       bytesPerClientSecond: (bytesTotal() - bytesAt) / Math.max(1, bots.length) / process.seconds,
-      cpuMicrosPerPlayerTick: process.cpuMicros / Math.max(1, bots.length) / (process.seconds * RATE),
       process,
     };
   },

@@ -47,8 +47,6 @@ export interface BotReport {
   connectSeconds: number;
   /** The shared timer's work per tick (one-timer only). */
   tickP99Ms: number;
-  /** Bot-process CPU per player per 60 Hz tick, µs. */
-  cpuMicrosPerPlayerTick: number;
   process: ProcessWindow;
 }
 
@@ -248,7 +246,6 @@ serveParent({
       disconnects,
       connectSeconds,
       tickP99Ms: tickMs.percentile(99),
-      cpuMicrosPerPlayerTick: process.cpuMicros / Math.max(1, connected) / (process.seconds * RATE),
       process,
     };
   },
