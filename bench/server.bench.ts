@@ -53,6 +53,8 @@ interface Row {
   elu: number;
   ticksPerSecond: number;
   bytesPerClient: number;
+  /** Client-to-server datagrams per client per second (ours only). */
+  datagramsIn: number | undefined;
   serverCpu: number;
   serverRss: number;
   serverMicrosPerClientTick: number;
@@ -104,6 +106,7 @@ async function netcodeStep(rooms: number, timers: BotTimers): Promise<Row> {
       elu: s.process.elu,
       ticksPerSecond: s.ticksPerSecond,
       bytesPerClient: b.bytesPerClientSecond,
+      datagramsIn: s.datagramsInPerClientSecond,
       serverCpu: s.process.cpu,
       serverRss: s.process.rssMiB,
       serverMicrosPerClientTick: perClientTick(s.process, s.clients, s.ticksPerSecond),
@@ -139,6 +142,7 @@ async function colyseusStep(rooms: number): Promise<Row> {
       elu: s.process.elu,
       ticksPerSecond: s.ticksPerSecondPerRoom,
       bytesPerClient: b.bytesPerClientSecond,
+      datagramsIn: undefined,
       serverCpu: s.process.cpu,
       serverRss: s.process.rssMiB,
       serverMicrosPerClientTick: perClientTick(s.process, s.clients, s.ticksPerSecondPerRoom),
@@ -176,6 +180,7 @@ export async function run(): Promise<void> {
       ELU: r.elu,
       'ticks/s': r.ticksPerSecond,
       'B/client/s': Math.round(r.bytesPerClient),
+      'in dgrams/cl/s': r.datagramsIn === undefined ? '' : r.datagramsIn,
       'srv CPU': r.serverCpu,
       'srv RSS MiB': r.serverRss,
       'srv KiB/cl': Math.round((r.serverRss * 1024) / Math.max(1, r.clients)),

@@ -17,6 +17,8 @@ export interface ServerReport {
   skippedTicks: number;
   clients: number;
   disconnects: Record<string, number>;
+  /** Client-to-server datagrams per connected client per second. */
+  datagramsInPerClientSecond: number;
   /** Server-to-client bytes on the wire per connected client per second. */
   bytesPerClientSecond: number;
   process: ProcessWindow;
@@ -41,6 +43,7 @@ let hosted: HostedPong | undefined;
 let ticksAt = 0;
 let skippedAt = 0;
 let sentAt = { datagrams: 0, bytes: 0 };
+let receivedAt = 0;
 
 serveParent({
   async setup(data) {
@@ -73,6 +76,7 @@ serveParent({
     ticksAt = hosted!.ticks();
     skippedAt = hosted!.skippedTicks();
     sentAt = hosted!.sent();
+    receivedAt = hosted!.received();
     probe.begin();
   },
   end(): ServerReport {
@@ -87,6 +91,7 @@ serveParent({
       skippedTicks: h.skippedTicks() - skippedAt,
       clients,
       disconnects: h.disconnects(),
+      datagramsInPerClientSecond: (h.received() - receivedAt) / Math.max(1, clients) / process.seconds,
       bytesPerClientSecond: (h.sent().bytes - sentAt.bytes) / Math.max(1, clients) / process.seconds,
       process,
     };

@@ -59,6 +59,8 @@ export interface HostedPong {
   disconnects(): Record<string, number>;
   /** Datagrams and bytes the server's socket sent. */
   sent(): { datagrams: number; bytes: number };
+  /** Datagrams the server's socket received. */
+  received(): number;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,7 @@ export async function hostPong(options: HostOptions): Promise<HostedPong> {
       socketErrors: transport.counters.socketErrors,
     }),
     sent: () => ({ datagrams: transport.counters.datagramsSent, bytes: transport.counters.bytesSent }),
+    received: () => transport.counters.datagramsReceived,
     async close() {
       server.stop();
       await transport.close();
