@@ -124,77 +124,89 @@ export function decodeAck(bytes: Uint8Array): Decoded<AckFields> {
 }
 
 /** Read position of the canonical readers (they run to completion, never re-entered). */
-let pos = 0;
+const cursor = { pos: 0 };
+
+/** The byte at the cursor, or -1 at the end (no out-of-bounds read). */
+function peek(bytes: Uint8Array): number {
+  return cursor.pos < bytes.length ? bytes[cursor.pos]! : -1;
+}
 
 /**
  * A `SnapshotPacket` whose fields are in number order, each at most once, every varint a uint32
  * and every length inside the input; else undefined (the caller falls back to protobufjs).
  */
 function readCanonicalPacket(bytes: Uint8Array): PacketFields | undefined {
-  pos = 0;
+  cursor.pos = 0;
   let tick = 0;
   let schemaHash = 0;
   let payload: Uint8Array = EMPTY;
   let delta: Uint8Array = EMPTY;
-  if (bytes[pos] === KEY.packetTick) {
-    pos++;
+  if (peek(bytes) === KEY.packetTick) {
+    cursor.pos++;
     tick = readUint32(bytes);
     if (tick < 0) return undefined;
   }
-  if (bytes[pos] === KEY.packetSchemaHash) {
-    schemaHash = readFixed32(bytes, pos + 1);
+  if (peek(bytes) === KEY.packetSchemaHash) {
+    schemaHash = readFixed32(bytes, cursor.pos + 1);
     if (schemaHash < 0) return undefined;
-    pos += 5;
+    cursor.pos += 5;
   }
-  if (bytes[pos] === KEY.packetPayload) {
-    pos++;
+  if (peek(bytes) === KEY.packetPayload) {
+    cursor.pos++;
     const view = readBytes(bytes);
     if (view === undefined) return undefined;
     payload = view;
   }
-  if (bytes[pos] === KEY.packetDelta) {
-    pos++;
+  if (peek(bytes) === KEY.packetDelta) {
+    cursor.pos++;
     const view = readBytes(bytes);
     if (view === undefined) return undefined;
     delta = view;
   }
-  return pos === bytes.length ? { tick, schemaHash, payload, delta } : undefined;
+  return cursor.pos === bytes.length ? { tick, schemaHash, payload, delta } : undefined;
 }
 
 /** A `SnapshotAck` in canonical form (as {@link readCanonicalPacket}), the bool one byte 0 or 1. */
 function readCanonicalAck(bytes: Uint8Array): AckFields | undefined {
-  pos = 0;
+  cursor.pos = 0;
   let tick = 0;
   let schemaHash = 0;
   let requestFull = false;
-  if (bytes[pos] === KEY.ackTick) {
-    pos++;
+  if (peek(bytes) === KEY.ackTick) {
+    cursor.pos++;
     tick = readUint32(bytes);
     if (tick < 0) return undefined;
   }
-  if (bytes[pos] === KEY.ackSchemaHash) {
-    schemaHash = readFixed32(bytes, pos + 1);
+  if (peek(bytes) === KEY.ackSchemaHash) {
+    schemaHash = readFixed32(bytes, cursor.pos + 1);
     if (schemaHash < 0) return undefined;
-    pos += 5;
+    cursor.pos += 5;
   }
-  if (bytes[pos] === KEY.ackRequestFull) {
-    const v = bytes[pos + 1];
+  if (peek(bytes) === KEY.ackRequestFull) {
+    if (cursor.pos + 1 >= bytes.length) return undefined;
+    const v = bytes[cursor.pos + 1]!;
     if (v !== 0 && v !== 1) return undefined;
     requestFull = v === 1;
-    pos += 2;
+    cursor.pos += 2;
   }
-  return pos === bytes.length ? { tick, schemaHash, requestFull } : undefined;
+  return cursor.pos === bytes.length ? { tick, schemaHash, requestFull } : undefined;
 }
 
-/** A varint of at most 5 bytes whose value fits 32 bits, at `pos` (advanced); -1 if not one. */
+/** A varint of at most 5 bytes whose value fits 32 bits, at the cursor (advanced); -1 if not one. */
 function readUint32(bytes: Uint8Array): number {
+  let at = cursor.pos;
   let value = 0;
+  let scale = 1;
   for (let i = 0; i < 5; i++) {
-    const b = bytes[pos++];
-    if (b === undefined) return -1;
+    if (at >= bytes.length) return -1;
+    const b = bytes[at++]!;
     if (i === 4 && b > 0x0f) return -1;
-    value += (b & 0x7f) * 2 ** (7 * i);
-    if (b < 0x80) return value;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      cursor.pos = at;
+      return value;
+    }
+    scale *= 128;
   }
   return -1;
 }
@@ -205,12 +217,12 @@ function readFixed32(bytes: Uint8Array, at: number): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16)) + bytes[at + 3]! * 0x1000000;
 }
 
-/** A length-prefixed view at `pos` (advanced past it); undefined when it does not fit. */
+/** A length-prefixed view at the cursor (advanced past it); undefined when it does not fit. */
 function readBytes(bytes: Uint8Array): Uint8Array | undefined {
   const length = readUint32(bytes);
-  if (length < 0 || pos + length > bytes.length) return undefined;
-  const view = bytes.subarray(pos, pos + length);
-  pos += length;
+  if (length < 0 || cursor.pos + length > bytes.length) return undefined;
+  const view = bytes.subarray(cursor.pos, cursor.pos + length);
+  cursor.pos += length;
   return view;
 }
 
