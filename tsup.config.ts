@@ -8,6 +8,7 @@ export default defineConfig({
     'snapshot/index': 'src/snapshot/index.ts',
     'metrics/index': 'src/metrics/index.ts',
     'matchmaking/index': 'src/matchmaking/index.ts',
+    'server/index': 'src/server/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -1,6 +1,7 @@
 /**
- * Game-server capacity, side by side: our Pong server (examples/pong-server through
- * bench/server/pong-adapter.ts) and the same Pong on Colyseus 0.18 (`@colyseus/core`, 60 Hz
+ * Game-server capacity, side by side: our Pong server (examples/pong-server on `src/server/`,
+ * through bench/server/pong-adapter.ts; players hold connect tokens sealed with the server's key,
+ * every packet after the handshake sealed) and the same Pong on Colyseus 0.18 (`@colyseus/core`, 60 Hz
  * simulation, `setPatchRate(1000 / 60)`, `@colyseus/sdk` bots). For each room count the server
  * runs in one child process and every player (2 per room) in a second one, over real sockets on
  * 127.0.0.1; each step starts fresh processes, lets them settle, then measures a window.
@@ -25,8 +26,9 @@ import { Child } from './server/child-ipc.js';
 import type { ColyseusBotReport } from './server/colyseus-bots.js';
 import type { ColyseusServerReport } from './server/colyseus-server.js';
 import { measureSendCost } from './server/dgram-send-cost.js';
-import type { BotReport, BotTimers } from './server/netcode-bots.js';
+import type { BotReport, BotSetup, BotTimers } from './server/netcode-bots.js';
 import type { ServerReport } from './server/netcode-server.js';
+import type { PongSeats } from './server/pong-adapter.js';
 import type { ProcessWindow } from './server/probe.js';
 
 const env = process.env;
@@ -80,10 +82,9 @@ async function netcodeStep(rooms: number, timers: BotTimers): Promise<Row> {
   const server = new Child(here('netcode-server.ts'), { BENCH_CHILD_NAME: `netcode-server-${rooms}` });
   const bots = new Child(here('netcode-bots.ts'), { BENCH_CHILD_NAME: `netcode-bots-${timers}-${rooms}` });
   try {
-    const { port, tokens } = await server.setup<{ port: number; tokens: string[] }>({ rooms });
-    const { connected } = await bots.setup<{ connected: number }>({ port, tokens, timers });
-    if (connected !== tokens.length)
-      console.error(`netcode ${rooms} rooms: ${connected}/${tokens.length} connected`);
+    const seats = await server.setup<PongSeats>({ rooms });
+    const { connected } = await bots.setup<{ connected: number }>({ seats, timers } satisfies BotSetup);
+    if (connected !== 2 * rooms) console.error(`netcode ${rooms} rooms: ${connected}/${2 * rooms} connected`);
     const [s, b] = (await measure(server, bots)) as [ServerReport, BotReport];
     const ended = Object.entries(s.disconnects).filter(([, n]) => n > 0);
     if (ended.length > 0)

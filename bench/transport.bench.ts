@@ -7,6 +7,11 @@
  * share one process and one event loop in both cases. The two are measured in interleaved slices
  * (raw, channel, raw, channel, ...) so that load from other processes hits both alike.
  *
+ * Authentication on and off at the same packing: two bare ReliableUdpChannels on node:dgram with
+ * packets of at most 1,175 bytes (what the sealed connection layer leaves them), once plain and
+ * once with every packet sealed and opened (ChaCha20-Poly1305, the connection layer's PacketSeal),
+ * in the same interleaved slices. And the cost of sealing plus opening one 100-byte packet alone.
+ *
  * Environment: BENCH_TRANSPORT_MS (total ms per cell, default 3000), BENCH_TRANSPORT_SIZES
  * (comma-separated message sizes).
  */
@@ -14,11 +19,15 @@ import { createSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { createSeededRandom, systemClock } from '../src/core/index.js';
 import { ReliableUdpChannel } from '../src/reliability/index.js';
+import { PacketSeal } from '../src/transport/connection-seal.js';
 import {
   type Connection,
   ConnectionClient,
   ConnectionServer,
-  PAYLOAD_HEADER_BYTES,
+  ConnectTokenIssuer,
+  ConnectTokenVerifier,
+  decodeConnectToken,
+  PAYLOAD_OVERHEAD_BYTES,
   UdpTransport,
 } from '../src/transport/index.js';
 import { printTable } from './format.js';
@@ -98,17 +107,31 @@ async function connectedPair() {
   const rateLimit = { packetsPerSecond: Number.POSITIVE_INFINITY, burst: 1e9 };
   // UdpTransport hands out fresh datagrams, so the channels may deliver views instead of copies.
   const channel = { adoptReceivedPackets: true };
+  const key = { id: 1, key: new Uint8Array(32).fill(1) };
+  const epochClock = { now: () => Date.now() };
+  const serverAddress = `127.0.0.1:${serverTransport.localAddress.port}`;
   const server = new ConnectionServer({
     transport: serverTransport,
     protocolId: PROTOCOL_ID,
+    connectTokens: new ConnectTokenVerifier({
+      keys: [key],
+      protocolId: PROTOCOL_ID,
+      serverAddresses: [serverAddress],
+      clock: epochClock,
+    }),
     rateLimit,
     channel,
+  });
+  const issuer = new ConnectTokenIssuer({
+    key,
+    protocolId: PROTOCOL_ID,
+    clock: epochClock,
+    random: createSeededRandom(2),
   });
   const client = new ConnectionClient({
     transport: clientTransport,
     channel,
-    server: serverTransport.localAddress,
-    protocolId: PROTOCOL_ID,
+    token: decodeConnectToken(issuer.issue({ playerId: 'p', matchId: 'm', roomId: 'r', serverAddress })),
     random: createSeededRandom(1),
   });
   const serverSide = new Promise<Connection>((resolve) => server.once('connect', resolve));
@@ -166,8 +189,8 @@ async function channelGoodput(size: number) {
       const c = sender.channel.counters;
       const s = receiver.channel.counters;
       return {
-        'header B/data pkt': c.headerBytesSent / c.packetsSent + PAYLOAD_HEADER_BYTES,
-        'header B/ack pkt': s.headerBytesSent / s.packetsSent + PAYLOAD_HEADER_BYTES,
+        'header B/data pkt': c.headerBytesSent / c.packetsSent + PAYLOAD_OVERHEAD_BYTES,
+        'header B/ack pkt': s.headerBytesSent / s.packetsSent + PAYLOAD_OVERHEAD_BYTES,
         'msgs per data pkt': received / Math.max(1, c.packetsSent - c.ackPacketsSent),
         'data pkts': c.packetsSent - c.ackPacketsSent,
         'ack-only pkts': s.ackPacketsSent + c.ackPacketsSent,
@@ -181,8 +204,10 @@ async function channelGoodput(size: number) {
 /**
  * The same stream with two bare ReliableUdpChannels on raw node:dgram sockets (no UdpTransport, no
  * connection layer): separates the channel's cost from the transport's and connection layer's.
+ * Packets are at most 1,175 bytes either way (the sealed connection layer's packing); with
+ * `sealed`, every packet is sealed by its sender and opened (in place) by its receiver.
  */
-async function bareChannel(size: number) {
+async function bareChannel(size: number, sealed: boolean) {
   const options = { type: 'udp4', recvBufferSize: SOCKET_BUFFER, sendBufferSize: SOCKET_BUFFER } as const;
   const a = createSocket(options);
   const b = createSocket(options);
@@ -190,28 +215,41 @@ async function bareChannel(size: number) {
   await new Promise<void>((r) => b.bind(0, '127.0.0.1', r));
   const aPort = a.address().port;
   const bPort = b.address().port;
+  const k1 = new Uint8Array(32).fill(1);
+  const k2 = new Uint8Array(32).fill(2);
+  const sealA = new PacketSeal({ send: k1, receive: k2 }, PROTOCOL_ID, 1200, true);
+  const sealB = new PacketSeal({ send: k2, receive: k1 }, PROTOCOL_ID, 1200, true);
+  const maxPacketSize = 1200 - PAYLOAD_OVERHEAD_BYTES;
   const sender = new ReliableUdpChannel({
     clock: systemClock,
-    maxPacketSize: 1199,
+    maxPacketSize,
     adoptReceivedPackets: true,
-    send: (p) => a.send(p, bPort, '127.0.0.1'),
+    send: (p) => a.send(sealed ? sealA.seal(0x25, p) : p, bPort, '127.0.0.1'),
   });
   const receiver = new ReliableUdpChannel({
     clock: systemClock,
-    maxPacketSize: 1199,
+    maxPacketSize,
     adoptReceivedPackets: true,
-    send: (p) => b.send(p, aPort, '127.0.0.1'),
+    send: (p) => b.send(sealed ? sealB.seal(0x25, p) : p, aPort, '127.0.0.1'),
   });
-  a.on('message', (m) => sender.receive(m));
-  b.on('message', (m) => receiver.receive(m));
+  const open = (seal: PacketSeal, channel: ReliableUdpChannel, m: Uint8Array) => {
+    if (!sealed) return channel.receive(m);
+    const plain = seal.open(m);
+    if (typeof plain !== 'string') channel.receive(plain);
+  };
+  a.on('message', (m) => open(sealA, sender, m));
+  b.on('message', (m) => open(sealB, receiver, m));
   let received = 0;
   receiver.on('message', () => received++);
   const payload = new Uint8Array(size).fill(7);
   const totals = zero();
+  const packetsSent = () => sender.counters.packetsSent + receiver.counters.packetsSent;
   return {
     totals,
     async measure(ms: number): Promise<void> {
       const startReceived = received;
+      const startPackets = packetsSent();
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       while (performance.now() < t0 + ms) {
         for (let free = sender.sendQueueFree('reliable'); free > 0; free--) sender.send(payload);
@@ -219,8 +257,11 @@ async function bareChannel(size: number) {
         receiver.update();
         await tick();
       }
+      const cpu = process.cpuUsage(cpu0);
       totals.seconds += (performance.now() - t0) / 1000;
       totals.messages += received - startReceived;
+      totals.packets += packetsSent() - startPackets;
+      totals.cpuMicros += cpu.user + cpu.system;
     },
     close: () => Promise.all([new Promise<void>((r) => a.close(r)), new Promise<void>((r) => b.close(r))]),
   };
@@ -240,29 +281,83 @@ async function twoWayHeader(ms: number): Promise<number> {
   const c = pair.sender.channel.counters;
   const s = pair.receiver.channel.counters;
   const header =
-    (c.headerBytesSent + s.headerBytesSent) / (c.packetsSent + s.packetsSent) + PAYLOAD_HEADER_BYTES;
+    (c.headerBytesSent + s.headerBytesSent) / (c.packetsSent + s.packetsSent) + PAYLOAD_OVERHEAD_BYTES;
   await pair.close();
   return header;
 }
 
+/**
+ * Seal plus open of one 100-byte packet, alone: `rounds` runs of `n` packets each; returns the
+ * µs per packet of each run, by the wall clock (sealing, opening in place, both) and by this
+ * process's CPU time (both: on a shared machine the wall clock also counts waiting for a core).
+ */
+function sealCost(rounds: number, n: number, bytes = 100) {
+  const k1 = new Uint8Array(32).fill(1);
+  const sender = new PacketSeal({ send: k1, receive: k1 }, PROTOCOL_ID, 1200, true);
+  const receiver = new PacketSeal({ send: k1, receive: k1 }, PROTOCOL_ID, 1200, true);
+  const plain = new Uint8Array(bytes).fill(7);
+  const packets: Uint8Array[] = new Array(n);
+  const out = { seal: [] as number[], open: [] as number[], both: [] as number[], cpu: [] as number[] };
+  for (let r = 0; r < rounds + 1; r++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) packets[i] = sender.seal(0x25, plain);
+    const t1 = performance.now();
+    for (let i = 0; i < n; i++)
+      if (typeof receiver.open(packets[i]!) === 'string') throw new Error('open failed');
+    const t2 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
+    if (r === 0) continue; // warm-up
+    out.seal.push(((t1 - t0) * 1000) / n);
+    out.open.push(((t2 - t1) * 1000) / n);
+    out.both.push(((t2 - t0) * 1000) / n);
+    out.cpu.push((cpu.user + cpu.system) / n);
+  }
+  return out;
+}
+
+const range = (values: number[]): string => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return `${median.toFixed(2)} (${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)})`;
+};
+
 /** Runs the comparison and prints the tables. */
 export async function run(): Promise<void> {
+  const cost = sealCost(7, 50_000);
+  printTable(
+    'Seal + open of one 100-byte packet (ChaCha20-Poly1305 via sodium-native; µs per packet by the wall clock and by process CPU time, median (min-max) of 7 runs of 50,000)',
+    [
+      {
+        'seal µs': range(cost.seal),
+        'open µs': range(cost.open),
+        'seal+open µs': range(cost.both),
+        'seal+open CPU µs': range(cost.cpu),
+        goal: '<= 1.5',
+      },
+    ],
+  );
   const rows: Record<string, string | number>[] = [];
   const details: Record<string, string | number>[] = [];
+  const auth: Record<string, string | number>[] = [];
   for (const size of SIZES) {
     const raw = await rawDgram(size);
     const ch = await channelGoodput(size);
-    const bare = await bareChannel(size);
+    const plain = await bareChannel(size, false);
+    const sealed = await bareChannel(size, true);
     for (let i = 0; i < SLICES; i++) {
       await raw.measure(CELL_MS / SLICES);
       await ch.measure(CELL_MS / SLICES);
-      await bare.measure(CELL_MS / (2 * SLICES));
+      await plain.measure(CELL_MS / SLICES);
+      await sealed.measure(CELL_MS / SLICES);
     }
     await raw.close();
-    await bare.close();
-    const bareMps = bare.totals.messages / bare.totals.seconds;
+    await plain.close();
+    await sealed.close();
     const rawMps = raw.totals.messages / raw.totals.seconds;
     const chMps = ch.totals.messages / ch.totals.seconds;
+    const plainMps = plain.totals.messages / plain.totals.seconds;
+    const sealedMps = sealed.totals.messages / sealed.totals.seconds;
     const mb = (mps: number) => (mps * size) / 1e6;
     rows.push({
       'msg bytes': size,
@@ -275,18 +370,33 @@ export async function run(): Promise<void> {
       'channel CPU µs/pkt': ch.totals.cpuMicros / ch.totals.packets,
       'channel CPU µs/msg': ch.totals.cpuMicros / Math.max(1, ch.totals.messages),
     });
-    details.push({ 'msg bytes': size, ...ch.detail(), 'bare channel on dgram msg/s': Math.round(bareMps) });
+    auth.push({
+      'msg bytes': size,
+      'raw dgram MB/s': mb(rawMps),
+      'auth off MB/s': mb(plainMps),
+      'auth on MB/s': mb(sealedMps),
+      'on / off': `${((100 * sealedMps) / plainMps).toFixed(0)}%`,
+      'on / raw': `${((100 * sealedMps) / rawMps).toFixed(0)}%`,
+      'off CPU µs/pkt': plain.totals.cpuMicros / plain.totals.packets,
+      'on CPU µs/pkt': sealed.totals.cpuMicros / sealed.totals.packets,
+      'connection layer MB/s': mb(chMps),
+    });
+    details.push({ 'msg bytes': size, ...ch.detail() });
     await ch.close();
   }
   printTable(
-    `Loopback, ${CELL_MS} ms per cell in ${SLICES} interleaved slices: raw node:dgram (1 msg/datagram) vs ReliableUdpChannel goodput over UdpTransport + connection layer`,
+    `Loopback, ${CELL_MS} ms per cell in ${SLICES} interleaved slices: raw node:dgram (1 msg/datagram) vs ReliableUdpChannel goodput over UdpTransport + connection layer (sealed)`,
     rows,
   );
   printTable(
-    'Channel + connection layer detail (one-way stream; header includes the 1-byte connection prefix)',
+    'Authentication on and off at the same packing (bare channels on node:dgram, packets <= 1,175 B; payload MB/s; "connection layer" = the sealed row above)',
+    auth,
+  );
+  printTable(
+    'Channel + connection layer detail (one-way stream; header includes the 25 sealed-packet bytes: prefix, packet number, tag)',
     details,
   );
-  printTable('Header bytes per packet, loss-free, both ends sending (channel + connection prefix)', [
+  printTable('Header bytes per packet, loss-free, both ends sending (channel + 25 sealed-packet bytes)', [
     { 'B/pkt': await twoWayHeader(500) },
   ]);
 }

@@ -13,8 +13,9 @@
  * 9090, then 9091, ...), MATCH_METRICS_PORT (9092): the ports monitoring/prometheus.yml scrapes.
  * A port of 0 picks free ports.
  */
+import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { createCryptoRandom, createSeededRandom } from '../src/core/index.js';
+import { createCryptoRandom, createSeededRandom, epochClock } from '../src/core/index.js';
 import {
   MatchQueue,
   MatchServer,
@@ -24,11 +25,20 @@ import {
   StaticGameServerAllocator,
 } from '../src/matchmaking/index.js';
 import { MetricsCollector, MetricsServer } from '../src/metrics/index.js';
-import { addressKey, LossyUdpProxy, type PeerAddress, UdpTransport } from '../src/transport/index.js';
+import {
+  addressKey,
+  ConnectTokenIssuer,
+  type ConnectTokenKey,
+  ConnectTokenVerifier,
+  LossyUdpProxy,
+  type PeerAddress,
+  UdpTransport,
+} from '../src/transport/index.js';
 import { summarizeMetrics } from './demo-summary.js';
+import { bearerAuthenticate, signMatchToken } from './match-server/bearer-auth.js';
 import { type BotOutcome, playMatch } from './pong-server/bot-player.js';
 import type { PongResult } from './pong-server/pong-room.js';
-import { PongServer } from './pong-server/pong-server.js';
+import { PONG_PROTOCOL_ID, PongServer } from './pong-server/pong-server.js';
 
 const env = process.env;
 const players = Number(env.DEMO_PLAYERS ?? 8);
@@ -70,6 +80,10 @@ const recordResult = (r: PongResult) => {
 };
 const matchMetrics = new MetricsCollector({ labels: { server_id: 'match-1' } });
 
+// Every match answer carries a connect token sealed with a key made fresh for this run; the game
+// servers verify with the same key (and their own address, so a token is good on one server only).
+const connectTokenKey: ConnectTokenKey = { id: 1, key: randomBytes(32) };
+
 // The game servers, each with its own metrics endpoint, as separate processes would have.
 const servers: {
   server: PongServer;
@@ -86,6 +100,12 @@ for (let i = 0; i < gameServers; i++) {
   });
   const server = new PongServer({
     transport,
+    connectTokens: new ConnectTokenVerifier({
+      keys: [connectTokenKey],
+      protocolId: PONG_PROTOCOL_ID,
+      serverAddresses: [`127.0.0.1:${transport.localAddress.port}`],
+      clock: epochClock,
+    }),
     rooms,
     random,
     metrics,
@@ -110,7 +130,17 @@ const matchHttp = new MetricsServer({
   port: matchMetricsPort,
 });
 await matchHttp.start();
+// Bots prove who they are with a bearer token signed by a secret made fresh for this run (an
+// account service would sign them in a real deployment).
+const matchSecret = randomBytes(32);
 const matchServer = new MatchServer({
+  authenticate: bearerAuthenticate(matchSecret),
+  connectTokens: new ConnectTokenIssuer({
+    key: connectTokenKey,
+    protocolId: PONG_PROTOCOL_ID,
+    clock: epochClock,
+    random,
+  }),
   db: sql,
   rooms,
   allocator: new StaticGameServerAllocator(servers.map((s) => `127.0.0.1:${s.transport.localAddress.port}`)),
@@ -140,10 +170,12 @@ const failures: string[] = [];
 let stopping = false;
 async function bot(n: number): Promise<void> {
   const playerId = `bot${String(n).padStart(3, '0')}`;
+  const authorization = `Bearer ${await signMatchToken(matchSecret, playerId)}`;
   do {
     try {
       const outcome = await playMatch({
         matchServerUrl: matchUrl,
+        authorization,
         playerId,
         rating: 1500 + Math.round((random.next() - 0.5) * 80),
         skill: 0.2 + random.next() * 0.4,

@@ -3,9 +3,11 @@
  *
  * The root entry re-exports the shared primitives and every module; each module is also
  * importable on its own (`@pong/netcode/transport`, `/reliability`, `/snapshot`, `/metrics`,
- * `/matchmaking`).
+ * `/matchmaking`, `/server`). This page documents what only the root exports: the shared
+ * primitives (clock, timers, random source, logger, errors); every other name re-exported here is
+ * documented once, in its module.
  *
- * @packageDocumentation
+ * @module @pong/netcode
  */
 export * from './core/index.js';
 export * from './matchmaking/index.js';

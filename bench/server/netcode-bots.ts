@@ -1,39 +1,37 @@
 /**
  * Bench child: every Pong player in one process, over real UDP (one socket per player, as
- * players on separate machines would have). `one-timer` (the default) drives every client from
- * ONE drift-free 60 Hz timer: each tick a bot sends its input and `update()`s its client, so
- * the input and the snapshot ack queued since the last tick leave in one datagram.
+ * players on separate machines would have), each with a `ConnectionClient` holding its sealed
+ * connect token and a `RoomClient`. `one-timer` (the default) drives every client from ONE
+ * drift-free 60 Hz timer: each tick a bot sends its input frame (input, the inputs before it and
+ * the snapshot ack) and `update()`s its client, which flushes it in one datagram.
  * `per-client` is the shape of examples/pong-server/bot-player.ts (each client `start(10)` plus
  * its own 60 Hz input interval), kept to compare the two in one run.
  */
 import { performance } from 'node:perf_hooks';
-import { createSeededRandom } from '../../src/core/index.js';
-import { SnapshotClient } from '../../src/snapshot/index.js';
+import { createSeededRandom, systemClock } from '../../src/core/index.js';
+import { RoomClient } from '../../src/server/index.js';
+import type { DecodedSnapshot } from '../../src/snapshot/index.js';
 import { type Connection, ConnectionClient, UdpTransport } from '../../src/transport/index.js';
 import { serveParent } from './child-ipc.js';
 import {
-  ACK_KIND,
-  ackMessage,
   botInput,
-  INPUT_KIND,
-  inputMessage,
+  inputBytes,
+  issueTokens,
   PONG_IDS,
-  PONG_PROTOCOL_ID,
+  PONG_INPUT_BYTES,
   type PongEntities,
+  type PongSeats,
   type PongState,
   pongSchema,
-  readPong,
 } from './pong-adapter.js';
 import { ProcessProbe, type ProcessWindow, Samples } from './probe.js';
 
 export type BotTimers = 'one-timer' | 'per-client';
 
 export interface BotSetup {
-  port: number;
-  tokens: string[];
+  seats: PongSeats;
   timers: BotTimers;
 }
-
 export interface BotReport {
   players: number;
   connected: number;
@@ -58,12 +56,10 @@ const tickMs = new Samples();
 interface Bot {
   transport: UdpTransport;
   client: ConnectionClient;
-  snapshots: SnapshotClient<PongEntities>;
+  room: RoomClient<PongEntities> | undefined;
   connection: Connection | undefined;
-  side: 0 | 1 | 2;
   seen: PongState;
   hasState: boolean;
-  decoded: number;
   interval?: NodeJS.Timeout;
 }
 
@@ -91,8 +87,9 @@ function newState(): PongState {
 }
 
 /** Reads what a bot needs from a snapshot into its own state, in place. */
-function see(bot: Bot, entities: ReadonlyMap<number, Record<string, unknown>>): void {
+function see(bot: Bot, snapshot: DecodedSnapshot<PongEntities>): void {
   const s = bot.seen;
+  const entities = snapshot.entities as ReadonlyMap<number, Record<string, unknown>>;
   const ball = entities.get(PONG_IDS.ball) as { x: number; y: number } | undefined;
   if (ball !== undefined) {
     s.ballVX = bot.hasState ? ball.x - s.ballX : 0;
@@ -107,18 +104,14 @@ function see(bot: Bot, entities: ReadonlyMap<number, Record<string, unknown>>): 
 
 function onConnected(bot: Bot, connection: Connection): void {
   bot.connection = connection;
-  connection.on('message', (payload) => {
-    const m = readPong(payload);
-    if (m.type === 'welcome') bot.side = m.side;
-    else if (m.type === 'snapshot') {
-      const result = bot.snapshots.receive(m.body);
-      if (result.ok) {
-        bot.decoded++;
-        see(bot, result.snapshot.entities as ReadonlyMap<number, Record<string, unknown>>);
-      }
-      if (connection.connected) connection.send(ackMessage(bot.snapshots.createAck()), ACK_KIND);
-    }
+  const room = new RoomClient({
+    connection,
+    schema: pongSchema,
+    inputSize: PONG_INPUT_BYTES,
+    clock: systemClock,
   });
+  room.on('snapshot', (snapshot) => see(bot, snapshot));
+  bot.room = room;
   connection.on('disconnect', () => {
     bot.connection = undefined;
   });
@@ -128,9 +121,12 @@ function onConnected(bot: Bot, connection: Connection): void {
 }
 
 function sendInput(bot: Bot): void {
-  const c = bot.connection;
-  if (c === undefined || bot.side === 0 || !bot.hasState) return;
-  c.send(inputMessage(botInput(bot.seen, bot.side, 0.95, random)), INPUT_KIND);
+  const room = bot.room;
+  const seat = room?.seat;
+  if (room === undefined || seat === undefined || !bot.connection?.connected) return;
+  // Before the first snapshot: the frame carries no new input, only what an ack would.
+  if (!bot.hasState) room.sendAck();
+  else room.sendInput(inputBytes(botInput(bot.seen, (seat + 1) as 1 | 2, 0.95, random)));
 }
 
 /** The one timer: tick n is due at start + n / RATE. */
@@ -154,7 +150,7 @@ function startTimer(): void {
 
 function decodedTotal(): number {
   let n = 0;
-  for (const b of bots) n += b.decoded;
+  for (const b of bots) n += b.room?.snapshots.counters.decoded ?? 0;
   return n;
 }
 
@@ -168,17 +164,16 @@ serveParent({
   async setup(data) {
     const setup = data as BotSetup;
     mode = setup.timers;
-    const server = { address: '127.0.0.1', port: setup.port };
-    const transports = await Promise.all(
-      setup.tokens.map(() => UdpTransport.bind({ host: '127.0.0.1', port: 0 })),
-    );
-    for (let i = 0; i < setup.tokens.length; i++) {
+    const server = { address: '127.0.0.1', port: setup.seats.port };
+    const tokens = issueTokens(setup.seats, random);
+    const transports = await Promise.all(tokens.map(() => UdpTransport.bind({ host: '127.0.0.1', port: 0 })));
+    for (let i = 0; i < tokens.length; i++) {
       const transport = transports[i]!;
       const client = new ConnectionClient({
         transport,
         server,
-        protocolId: PONG_PROTOCOL_ID,
-        token: Buffer.from(setup.tokens[i]!, 'base64'),
+        token: tokens[i]!,
+        clock: systemClock,
         random,
         connectTimeoutMs: 30_000,
         handshakeRetryMs: 250,
@@ -186,12 +181,10 @@ serveParent({
       const bot: Bot = {
         transport,
         client,
-        snapshots: new SnapshotClient({ schema: pongSchema }),
+        room: undefined,
         connection: undefined,
-        side: 0,
         seen: newState(),
         hasState: false,
-        decoded: 0,
       };
       client.on('connect', (connection) => onConnected(bot, connection));
       client.on('disconnect', (reason) => {
@@ -234,8 +227,8 @@ serveParent({
     const connected = bots.filter((b) => b.connection !== undefined).length;
     let errors = 0;
     for (const b of bots) {
-      const c = b.snapshots.counters;
-      errors += c.malformed + c.truncated + c.unknownBaseline + c.schemaMismatch;
+      const c = b.room?.snapshots.counters;
+      if (c !== undefined) errors += c.malformed + c.truncated + c.unknownBaseline + c.schemaMismatch;
     }
     return {
       players,

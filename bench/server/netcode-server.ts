@@ -68,7 +68,7 @@ serveParent({
         sent = d;
       }, 1000).unref();
     }
-    return { port: hosted.port, tokens: hosted.tokens.map((t) => Buffer.from(t).toString('base64')) };
+    return hosted.seats;
   },
   begin() {
     tickMs.reset();

@@ -1,12 +1,14 @@
 /**
- * The ONE place the server bench touches the Pong example's API (examples/pong-server). When the
- * example moves onto `src/server/` (issue 10), only this file changes.
+ * The ONE place the server bench touches the Pong example's API (examples/pong-server).
  *
- * Server side: `hostPong` starts the example's `PongServer` on a real UDP socket with an in-memory
- * room store holding `rooms` matches of two players each. Client side: the Pong messages and
- * the bot's paddle rule, as small functions a bot loop calls.
+ * Server side: `hostPong` starts the example's `PongServer` (rooms on `src/server/`) on a real UDP
+ * socket with a `ConnectTokenVerifier` holding a fresh key and an in-memory room store holding
+ * `rooms` matches of two players each; it hands back the key and the rooms. Client side:
+ * `issueTokens` seals each player's connect token with that key (as a match server would, the
+ * match's roster as user data), and the Pong input and the bot's paddle rule.
  */
 
+import { randomBytes } from 'node:crypto';
 import {
   botInput,
   newPongState,
@@ -14,20 +16,26 @@ import {
   type PongState,
   stepPong,
 } from '../../examples/pong-server/pong-game.js';
-import { decodePong, encodePong, encodeTicket } from '../../examples/pong-server/pong-messages.js';
+import { encodeInput, PONG_INPUT_BYTES } from '../../examples/pong-server/pong-messages.js';
 import { PONG_IDS, type PongEntities, pongSchema } from '../../examples/pong-server/pong-schema.js';
 import { PONG_PROTOCOL_ID, PongServer } from '../../examples/pong-server/pong-server.js';
-import { createSeededRandom, type Timers } from '../../src/core/index.js';
-import { MemoryRoomManager } from '../../src/matchmaking/index.js';
-import type { MetricsCollector } from '../../src/metrics/index.js';
+import { createSeededRandom, epochClock, type RandomSource, type Timers } from '../../src/core/index.js';
+import { encodeMatchRoster, MemoryRoomManager } from '../../src/matchmaking/index.js';
 import type { TickObserver } from '../../src/server/index.js';
-import { UdpTransport } from '../../src/transport/index.js';
+import {
+  ConnectTokenIssuer,
+  ConnectTokenVerifier,
+  decodeConnectToken,
+  type PublicConnectToken,
+  UdpTransport,
+} from '../../src/transport/index.js';
 
 export {
   botInput,
   newPongState,
   type PaddleInput,
   PONG_IDS,
+  PONG_INPUT_BYTES,
   PONG_PROTOCOL_ID,
   type PongEntities,
   type PongState,
@@ -48,14 +56,21 @@ export interface HostOptions {
   socketBufferBytes: number;
 }
 
-export interface HostedPong {
+/** What the bot process needs to seal its players' connect tokens. */
+export interface PongSeats {
   port: number;
-  /** One connect token per player: room i's players are `2i` and `2i + 1`. */
-  tokens: Uint8Array[];
+  /** The token key (hex), as the match server would hold it. */
+  key: string;
+  /** Room i's two players. */
+  rooms: { roomId: string; players: [string, string] }[];
+}
+
+export interface HostedPong {
+  seats: PongSeats;
   ticks(): number;
   skippedTicks(): number;
   connectedClients(): number;
-  /** Connections ended, by reason (the connection server's counters). */
+  /** Connections ended, by reason, and datagrams dropped or refused (the connection server's counters). */
   disconnects(): Record<string, number>;
   /** Datagrams and bytes the server's socket sent. */
   sent(): { datagrams: number; bytes: number };
@@ -66,13 +81,10 @@ export interface HostedPong {
 
 export async function hostPong(options: HostOptions): Promise<HostedPong> {
   const store = new MemoryRoomManager({ random: createSeededRandom(1) });
-  const tokens: Uint8Array[] = [];
+  const rooms: PongSeats['rooms'] = [];
   for (let i = 0; i < options.rooms; i++) {
-    const players = [`p${i}a`, `p${i}b`];
-    const matchId = `m${i}`;
-    const roomId = await store.createRoom(matchId, players);
-    for (const player of players)
-      tokens.push(encodeTicket({ player_id: player, match_id: matchId, room_id: roomId }));
+    const players: [string, string] = [`p${i}a`, `p${i}b`];
+    rooms.push({ roomId: await store.createRoom(`m${i}`, players), players });
   }
   const transport = await UdpTransport.bind({
     host: '127.0.0.1',
@@ -80,30 +92,38 @@ export async function hostPong(options: HostOptions): Promise<HostedPong> {
     receiveBufferSize: options.socketBufferBytes,
     sendBufferSize: options.socketBufferBytes,
   });
+  const key = randomBytes(32);
   const server = new PongServer({
     transport,
+    connectTokens: new ConnectTokenVerifier({
+      keys: [{ id: 1, key }],
+      protocolId: PONG_PROTOCOL_ID,
+      serverAddresses: [`127.0.0.1:${transport.localAddress.port}`],
+      clock: epochClock,
+    }),
     rooms: store,
     random: createSeededRandom(2),
     scoreToWin: SCORE_TO_WIN,
+    maxRooms: options.rooms,
     tickRate: 60,
     timers: options.timers,
-    // Only the tick observer: no prom-client work on the hot path (as the issue's measurement).
-    metrics: { tickObserver: options.tickObserver } as unknown as MetricsCollector,
+    reconnectGraceMs: 60_000,
+    // Only the tick observer: no prom-client work on the hot path.
+    tickObserver: options.tickObserver,
   });
-  // The example fixes maxClients at 256 (issue 10 moves it to options); lift it for the bench.
-  (server.connections as unknown as { maxClients: number }).maxClients = 2 * options.rooms + 16;
   server.start();
+  const counters = server.connections.counters;
   return {
-    port: transport.localAddress.port,
-    tokens,
-    ticks: () => server.loop.ticks,
-    skippedTicks: () => server.loop.skippedTicks,
+    seats: { port: transport.localAddress.port, key: key.toString('hex'), rooms },
+    ticks: () => server.host.loop.ticks,
+    skippedTicks: () => server.host.loop.skippedTicks,
     connectedClients: () => server.connections.connections.size,
     disconnects: () => ({
-      ...server.connections.counters.disconnects,
-      ...Object.fromEntries(
-        Object.entries(server.connections.counters.dropped).map(([k, v]) => [`dropped_${k}`, v]),
-      ),
+      ...counters.disconnects,
+      ...Object.fromEntries(Object.entries(counters.dropped).map(([k, v]) => [`dropped_${k}`, v])),
+      ...Object.fromEntries(Object.entries(counters.tokensRefused).map(([k, v]) => [`token_${k}`, v])),
+      serverFull: counters.denied.serverFull,
+      seatsRefused: Object.values(server.host.counters.seatsRefused).reduce((a, b) => a + b, 0),
       socketErrors: transport.counters.socketErrors,
     }),
     sent: () => ({ datagrams: transport.counters.datagramsSent, bytes: transport.counters.bytesSent }),
@@ -115,33 +135,34 @@ export async function hostPong(options: HostOptions): Promise<HostedPong> {
   };
 }
 
-/** What a bot does with one message from the server. */
-export type PongEvent =
-  | { type: 'welcome'; side: 1 | 2 }
-  | { type: 'snapshot'; body: Uint8Array }
-  | { type: 'other' };
-
-const OTHER: PongEvent = { type: 'other' };
-
-export function readPong(payload: Uint8Array): PongEvent {
-  const m = decodePong(payload);
-  if (m?.type === 'welcome' || m?.type === 'snapshot') return m;
-  return OTHER;
+/** Every player's connect token, sealed with the server's key (room i's players at `2i`, `2i + 1`). */
+export function issueTokens(seats: PongSeats, random: RandomSource): PublicConnectToken[] {
+  const serverAddress = `127.0.0.1:${seats.port}`;
+  const issuer = new ConnectTokenIssuer({
+    key: { id: 1, key: Buffer.from(seats.key, 'hex') },
+    protocolId: PONG_PROTOCOL_ID,
+    clock: epochClock,
+    random,
+    expiresInMs: 10 * 60_000,
+  });
+  return seats.rooms.flatMap((r, i) =>
+    r.players.map((playerId) =>
+      decodeConnectToken(
+        issuer.issue({
+          playerId,
+          matchId: `m${i}`,
+          roomId: r.roomId,
+          serverAddress,
+          userData: encodeMatchRoster(r.players)!,
+        }),
+      ),
+    ),
+  );
 }
 
-/** The three possible input messages, encoded once (the channel copies what it is given). */
-const INPUTS = new Map<PaddleInput, Uint8Array>(
-  ([-1, 0, 1] as const).map((v) => [v, encodePong({ type: 'input', input: v })]),
-);
+/** The three possible inputs, encoded once (the room client copies what it is given). */
+const INPUTS = new Map<PaddleInput, Uint8Array>(([-1, 0, 1] as const).map((v) => [v, encodeInput(v)]));
 
-export function inputMessage(input: PaddleInput): Uint8Array {
+export function inputBytes(input: PaddleInput): Uint8Array {
   return INPUTS.get(input)!;
 }
-
-export function ackMessage(ack: Uint8Array): Uint8Array {
-  return encodePong({ type: 'ack', body: ack });
-}
-
-/** The kind of channel message inputs and acks go as. */
-export const INPUT_KIND = 'sequenced';
-export const ACK_KIND = 'unreliable';

@@ -4,12 +4,17 @@
  */
 import { request } from 'undici';
 import { type Clock, type RandomSource, systemClock } from '../../src/core/index.js';
-import { type DecodedSnapshot, SnapshotClient } from '../../src/snapshot/index.js';
-import { ConnectionClient, type PeerAddress, UdpTransport } from '../../src/transport/index.js';
+import { RoomClient } from '../../src/server/index.js';
+import type { DecodedSnapshot } from '../../src/snapshot/index.js';
+import {
+  ConnectionClient,
+  decodeConnectToken,
+  type PeerAddress,
+  UdpTransport,
+} from '../../src/transport/index.js';
 import { botInput, type PongState } from './pong-game.js';
-import { decodePong, encodePong, encodeTicket } from './pong-messages.js';
+import { decodeGameOver, encodeInput, PONG_INPUT_BYTES } from './pong-messages.js';
 import { PONG_IDS, type PongEntities, pongSchema } from './pong-schema.js';
-import { PONG_PROTOCOL_ID } from './pong-server.js';
 
 /** What the match server answered. */
 export interface MatchAssignment {
@@ -17,6 +22,8 @@ export interface MatchAssignment {
   room_id: string;
   game_server: string;
   opponent_id: string;
+  /** The connect token (base64) the game server admits this player with. */
+  connect_token: string;
 }
 
 export interface BotOptions {
@@ -29,6 +36,8 @@ export interface BotOptions {
   clock?: Clock;
   /** Give up on the whole match after this long (default 120 s). */
   timeoutMs?: number;
+  /** The match server's credentials, sent as the `Authorization` header (e.g. `Bearer <jwt>`). */
+  authorization?: string;
   /** Connect through this address instead of the assigned one (e.g. a `LossyUdpProxy`). */
   via?: (assigned: PeerAddress) => PeerAddress;
 }
@@ -44,12 +53,23 @@ export interface BotOutcome {
   rttMs: number;
 }
 
-/** Asks for a match until one is made (each 202 is repeated, which the server makes idempotent). */
-export async function requestMatch(url: string, playerId: string, rating: number): Promise<MatchAssignment> {
+/**
+ * Asks for a match until one is made (each 202 is repeated, which the server makes idempotent).
+ * `authorization` is sent as the `Authorization` header when given.
+ */
+export async function requestMatch(
+  url: string,
+  playerId: string,
+  rating: number,
+  authorization?: string,
+): Promise<MatchAssignment> {
   for (;;) {
     const res = await request(`${url}/match/request`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(authorization === undefined ? {} : { authorization }),
+      },
       body: JSON.stringify({ player_id: playerId, rating }),
     });
     const body = (await res.body.json()) as Record<string, unknown>;
@@ -84,11 +104,25 @@ function visibleState(now: DecodedSnapshot<PongEntities>, prev: PongState | unde
   };
 }
 
-/** Plays one whole match. */
+/** Plays one whole match: asks the match server for one, then plays it. */
 export async function playMatch(options: BotOptions): Promise<BotOutcome> {
+  const assignment = await requestMatch(
+    options.matchServerUrl,
+    options.playerId,
+    options.rating,
+    options.authorization,
+  );
+  return playAssignment(assignment, options);
+}
+
+/** Plays the match the match server assigned, on the game server it named. */
+export async function playAssignment(
+  assignment: MatchAssignment,
+  options: Omit<BotOptions, 'matchServerUrl' | 'rating' | 'authorization'>,
+): Promise<BotOutcome> {
   const clock = options.clock ?? systemClock;
-  const assignment = await requestMatch(options.matchServerUrl, options.playerId, options.rating);
-  const assigned = parseHostPort(assignment.game_server);
+  const token = decodeConnectToken(Buffer.from(assignment.connect_token, 'base64'));
+  const assigned = parseHostPort(token.serverAddress);
   const server = options.via ? options.via(assigned) : assigned;
   const transport = await UdpTransport.bind({
     host: server.address.includes(':') ? '::1' : '127.0.0.1',
@@ -97,62 +131,59 @@ export async function playMatch(options: BotOptions): Promise<BotOutcome> {
   const client = new ConnectionClient({
     transport,
     server,
-    protocolId: PONG_PROTOCOL_ID,
-    token: encodeTicket({
-      player_id: options.playerId,
-      match_id: assignment.match_id,
-      room_id: assignment.room_id,
-    }),
+    token,
     clock,
     random: options.random,
   });
-  const snapshots = new SnapshotClient({ schema: pongSchema });
-  let side: 1 | 2 | undefined;
   let seen: PongState | undefined;
   let timer: NodeJS.Timeout | undefined;
+  // Made on the 'connect' event, which fires with the handshake, before any message of the same batch.
+  let joined: RoomClient<PongEntities> | undefined;
+  client.on('connect', (connection) => {
+    joined = new RoomClient({ connection, schema: pongSchema, inputSize: PONG_INPUT_BYTES, clock });
+  });
   try {
     client.start(10);
     const connection = await client.connect();
+    const room = joined!;
+    const sideOf = () => (room.seat === undefined ? undefined : ((room.seat + 1) as 1 | 2));
     const outcome = await new Promise<BotOutcome>((resolve, reject) => {
-      const finish = (won: boolean, score: [number, number]) =>
+      const finish = (won: boolean, score: [number, number]) => {
+        const s = room.snapshots.counters;
         resolve({
           playerId: options.playerId,
           assignment,
-          side,
+          side: sideOf(),
           won,
           score,
-          snapshotsDecoded: snapshots.counters.decoded,
-          snapshotErrors:
-            snapshots.counters.malformed + snapshots.counters.truncated + snapshots.counters.unknownBaseline,
+          snapshotsDecoded: s.decoded,
+          snapshotErrors: s.malformed + s.truncated + s.unknownBaseline,
           rttMs: connection.channel.rttMs,
         });
+      };
       const deadline = setTimeout(
         () => reject(new Error(`${options.playerId}: match timed out`)),
         options.timeoutMs ?? 120_000,
       );
-      connection.on('message', (payload) => {
-        const m = decodePong(payload);
-        if (m?.type === 'welcome') side = m.side;
-        else if (m?.type === 'snapshot') {
-          const result = snapshots.receive(m.body);
-          if (result.ok) seen = visibleState(result.snapshot, seen);
-          connection.send(encodePong({ type: 'ack', body: snapshots.createAck() }), 'unreliable');
-        } else if (m?.type === 'gameOver') {
-          clearTimeout(deadline);
-          finish(m.winner === side, [m.score1, m.score2]);
-        }
+      room.on('snapshot', (snapshot) => {
+        seen = visibleState(snapshot, seen);
+      });
+      room.on('message', (message) => {
+        const over = decodeGameOver(message);
+        if (over === undefined) return;
+        clearTimeout(deadline);
+        finish(over.winner === sideOf(), [over.score1, over.score2]);
       });
       connection.on('disconnect', (reason) => {
         clearTimeout(deadline);
-        if (seen?.winner) finish(seen.winner === side, [seen.score1, seen.score2]);
+        if (seen?.winner) finish(seen.winner === sideOf(), [seen.score1, seen.score2]);
         else reject(new Error(`${options.playerId}: disconnected (${reason}) before the match ended`));
       });
       timer = setInterval(() => {
-        if (side !== undefined && seen !== undefined) {
-          // Unreliable-sequenced, every tick: a lost input is replaced by the next, a late one is dropped.
-          const input = botInput(seen, side, options.skill, options.random);
-          connection.send(encodePong({ type: 'input', input }), 'sequenced');
-        }
+        // One packet per tick: this tick's input (with the last few, against loss) and the snapshot ack.
+        const side = sideOf();
+        if (side !== undefined && seen !== undefined && connection.connected)
+          room.sendInput(encodeInput(botInput(seen, side, options.skill, options.random)));
       }, 1000 / 60);
     });
     return outcome;

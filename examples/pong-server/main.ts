@@ -3,16 +3,36 @@
  *
  * Environment: `HOST` (default 0.0.0.0), `PORT` (UDP, default 9000), `METRICS_PORT` (default
  * 9090), `REDIS_URL` (required: the room store the match server writes, so the server admits
- * exactly the players the match server sent), `SERVER_ID` (a constant metrics label).
+ * exactly the players the match server sent), `SERVER_ID` (a constant metrics label), `MAX_ROOMS`
+ * (matches at once, default 500; two players each), `SNAPSHOT_RATE` (snapshots per second,
+ * dividing 60; default 60), `CONNECT_TOKEN_KEY` (64 hex characters, the match server's; unset: the
+ * public development key, with a warning).
+ * Registry (match servers with the same `REDIS_URL` and no `GAME_SERVERS` find it there):
+ * `PUBLIC_ADDRESS` (the `host:port` players reach, which the connect tokens name; default
+ * `HOST:PORT`, `127.0.0.1` for 0.0.0.0), `REGION` (default none), `CAPACITY` (rooms offered to the
+ * registry, default `MAX_ROOMS`). SIGTERM drains: no new matches, running ones finish (at most
+ * `DRAIN_TIMEOUT_MS`, default 600 000), then it deregisters and exits.
  */
 import { Redis } from 'ioredis';
-import { createCryptoRandom } from '../../src/core/index.js';
-import { RedisRoomManager } from '../../src/matchmaking/index.js';
-import { MetricsCollector, MetricsServer } from '../../src/metrics/index.js';
-import { UdpTransport } from '../../src/transport/index.js';
-import { PongServer } from './pong-server.js';
+import { createCryptoRandom, epochClock, type Logger, OutageLog, systemClock } from '../../src/core/index.js';
+import {
+  GameServerHeartbeat,
+  RedisGameServerRegistry,
+  RedisRoomManager,
+  RunningRooms,
+} from '../../src/matchmaking/index.js';
+import { MetricsCollector, MetricsServer, registerUdpDropsMetric } from '../../src/metrics/index.js';
+import { ConnectTokenVerifier, UdpTransport } from '../../src/transport/index.js';
+import { connectTokenKeyFromEnv, DEVELOPMENT_KEY_WARNING } from '../connect-token-key.js';
+import { PONG_PROTOCOL_ID, PongServer } from './pong-server.js';
 
 const env = process.env;
+const logger: Logger = {
+  debug: () => {},
+  info: (obj, msg) => console.log(msg ?? '', obj),
+  warn: (obj, msg) => console.warn(msg ?? '', obj),
+  error: (obj, msg) => console.error(msg ?? '', obj),
+};
 if (!env.REDIS_URL) {
   console.error(
     'pong-server: REDIS_URL is required (the match server writes its rooms there); `npm run demo` runs everything in one process instead',
@@ -20,6 +40,10 @@ if (!env.REDIS_URL) {
   process.exit(2);
 }
 const redis = new Redis(env.REDIS_URL);
+// ioredis emits 'error' at every failed reconnect: one line when Redis goes, one when it is back.
+const redisOutage = new OutageLog('redis connection', logger, systemClock);
+redis.on('error', (err) => redisOutage.failed(err));
+redis.on('ready', () => redisOutage.succeeded());
 const metrics = new MetricsCollector({
   labels: { server_id: env.SERVER_ID ?? 'pong-1' },
   processMetrics: true,
@@ -34,19 +58,58 @@ const transport = await UdpTransport.bind({
   port: Number(env.PORT ?? 9000),
   observer: metrics.transportObserver,
 });
+// The rooms this server runs: reported in each heartbeat and kept alive (their keys carry a TTL).
+const rooms = new RunningRooms(new RedisRoomManager(redis));
+// Datagrams the kernel dropped before the server read them (Linux /proc/net/udp), at scrape time.
+registerUdpDropsMetric({
+  registry: metrics.registry,
+  ports: () => [transport.localAddress.port],
+  labels: { server_id: env.SERVER_ID ?? 'pong-1' },
+});
+const host = env.HOST && env.HOST !== '0.0.0.0' ? env.HOST : '127.0.0.1';
+const publicAddress = env.PUBLIC_ADDRESS ?? `${host}:${transport.localAddress.port}`;
+const tokenKey = connectTokenKeyFromEnv(env);
+if (tokenKey.development) console.warn(DEVELOPMENT_KEY_WARNING);
+const maxRooms = Number(env.MAX_ROOMS ?? 500);
 const server = new PongServer({
   transport,
-  rooms: new RedisRoomManager(redis),
+  connectTokens: new ConnectTokenVerifier({
+    keys: [tokenKey.key],
+    protocolId: PONG_PROTOCOL_ID,
+    serverAddresses: [publicAddress],
+    clock: epochClock,
+  }),
+  rooms,
   random: createCryptoRandom(),
   metrics,
+  maxRooms,
+  snapshotRate: Number(env.SNAPSHOT_RATE ?? 60),
   onResult: (r) => console.log(JSON.stringify({ event: 'match_end', ...r })),
 });
 server.start();
+const heartbeat = new GameServerHeartbeat({
+  registry: new RedisGameServerRegistry(redis),
+  rooms,
+  address: publicAddress,
+  region: env.REGION || null,
+  capacity: Number(env.CAPACITY ?? maxRooms),
+  version: env.npm_package_version ?? 'dev',
+  logger,
+});
+await heartbeat.start();
 console.log(
-  `pong-server: UDP ${transport.localAddress.address}:${transport.localAddress.port}, metrics on :${env.METRICS_PORT ?? 9090}/metrics`,
+  `pong-server: UDP ${transport.localAddress.address}:${transport.localAddress.port} (as ${publicAddress}), metrics on :${env.METRICS_PORT ?? 9090}/metrics`,
 );
 
+const drainTimeoutMs = Number(env.DRAIN_TIMEOUT_MS ?? 600_000);
 const shutdown = async () => {
+  // Drain: no new matches from now on; running ones finish (or the timeout passes).
+  await heartbeat.drain();
+  const deadline = performance.now() + drainTimeoutMs;
+  while ([...rooms.matches()].length > 0 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await heartbeat.stop();
   server.stop();
   await transport.close();
   await metricsServer.close();

@@ -1,14 +1,13 @@
 /**
- * One Pong match on a game server: two seats, the authoritative state stepped every tick, and a
- * delta snapshot to each player every tick. Inputs are validated (only -1, 0 or 1, only from the
- * seat's own connection); anything else is counted and ignored.
+ * Pong's rules on the library's room base: two seats, the match starts when both players are
+ * here, pauses while one is away, and ends at the score to win, by forfeit (a player gone past the
+ * grace period) or abandoned (the second player never came).
  */
 import type { RandomSource } from '../../src/core/index.js';
-import { DeltaSnapshotter } from '../../src/snapshot/index.js';
-import type { Connection } from '../../src/transport/index.js';
+import { Room, type RoomContext, type Seat } from '../../src/server/index.js';
 import { newPongState, type PaddleInput, type PongState, stepPong } from './pong-game.js';
-import { decodePong, encodePong } from './pong-messages.js';
-import { pongEntities, pongSchema } from './pong-schema.js';
+import { decodeInput, encodeGameOver, PONG_INPUT_BYTES } from './pong-messages.js';
+import { type PongEntities, pongEntities, pongSchema } from './pong-schema.js';
 
 /** How a match ended. */
 export interface PongResult {
@@ -22,12 +21,6 @@ export interface PongResult {
   ending: 'score' | 'forfeit' | 'abandoned';
 }
 
-interface Seat {
-  playerId: string;
-  connection: Connection | undefined;
-  input: PaddleInput;
-}
-
 export interface PongRoomOptions {
   roomId: string;
   matchId: string;
@@ -38,117 +31,76 @@ export interface PongRoomOptions {
   scoreToWin: number;
   /** Called once when the match ends. */
   onEnd: (result: PongResult) => void;
-  /** Ticks to wait for both players before the room is abandoned. */
-  joinTimeoutTicks: number;
-  /** Ticks a finished room lingers (so the reliable game-over message is delivered) before it disconnects its players. */
-  lingerTicks: number;
+  /** How long to wait for both players before the room is abandoned, in ms. */
+  joinTimeoutMs: number;
+  /** How long a finished room lingers (so the reliable game-over message is delivered), in ms. */
+  lingerMs: number;
 }
 
-export class PongRoom {
-  readonly roomId: string;
-  readonly matchId: string;
-  private readonly seats: [Seat, Seat];
+export class PongRoom extends Room<PongEntities> {
   private readonly random: RandomSource;
-  private readonly snapshotter = new DeltaSnapshotter({ schema: pongSchema });
   private readonly scoreToWin: number;
   private readonly onEnd: (result: PongResult) => void;
-  private state: PongState | undefined;
-  private ticks = 0;
-  private ended = false;
-  /** Ticks waited for the players, then ticks lingered after the end. */
-  private idleTicks = 0;
-  private readonly joinTimeoutTicks: number;
-  private readonly lingerTicks: number;
-  /** Messages from players that were not valid Pong messages. */
-  invalidMessages = 0;
+  private readonly joinDeadline: number;
+  private readonly lingerMs: number;
+  private readonly state: PongState;
+  private readonly inputs: [PaddleInput, PaddleInput] = [0, 0];
+  private started = false;
+  private played = 0;
 
-  constructor(options: PongRoomOptions) {
-    this.roomId = options.roomId;
-    this.matchId = options.matchId;
-    this.seats = [
-      { playerId: options.players[0], connection: undefined, input: 0 },
-      { playerId: options.players[1], connection: undefined, input: 0 },
-    ];
+  constructor(context: RoomContext, options: PongRoomOptions) {
+    super(context, {
+      roomId: options.roomId,
+      matchId: options.matchId,
+      players: options.players,
+      schema: pongSchema,
+      inputSize: PONG_INPUT_BYTES,
+    });
     this.random = options.random;
     this.scoreToWin = options.scoreToWin;
     this.onEnd = options.onEnd;
-    this.joinTimeoutTicks = options.joinTimeoutTicks;
-    this.lingerTicks = options.lingerTicks;
+    this.joinDeadline = this.clock.now() + options.joinTimeoutMs;
+    this.lingerMs = options.lingerMs;
+    this.state = newPongState(options.random);
   }
 
+  /** True while the ball is in play. */
   get playing(): boolean {
-    return this.state !== undefined && !this.ended;
+    return this.started && !this.ended;
   }
 
-  /** Seats a connected player; returns false when the player has no seat here. */
-  join(playerId: string, connection: Connection): boolean {
-    const index = this.seats.findIndex((s) => s.playerId === playerId);
-    const seat = this.seats[index];
-    if (seat === undefined || this.ended) return false;
-    // A player reconnecting replaces their old connection; the old one's disconnect must not
-    // count as leaving, so the seat changes hands before it is closed.
-    const previous = seat.connection;
-    seat.connection = connection;
-    previous?.disconnect();
-    const clientId = String(index + 1);
-    this.snapshotter.removeClient(clientId);
-    this.snapshotter.addClient(clientId);
-    connection.send(encodePong({ type: 'welcome', side: (index + 1) as 1 | 2 }), 'reliable');
-    connection.on('message', (payload) => this.onMessage(index, payload));
-    connection.on('disconnect', () => {
-      if (seat.connection === connection) this.leave(index);
-    });
-    if (this.seats.every((s) => s.connection !== undefined) && this.state === undefined) {
-      this.state = newPongState(this.random);
-    }
-    return true;
+  /** A paddle moves at most its speed: only -1, 0 and 1 are possible. */
+  protected override isInputPossible(_seat: Seat, input: Uint8Array): boolean {
+    return decodeInput(input) !== undefined;
   }
 
-  private onMessage(index: number, payload: Uint8Array): void {
-    const message = decodePong(payload);
-    const seat = this.seats[index]!;
-    if (message?.type === 'input') seat.input = message.input;
-    else if (message?.type === 'ack') {
-      if (!this.snapshotter.receiveAck(String(index + 1), message.body).ok) this.invalidMessages++;
-    } else this.invalidMessages++;
+  protected override applyInput(seat: Seat, input: Uint8Array): void {
+    this.inputs[seat.index] = decodeInput(input)!;
   }
 
-  private leave(index: number): void {
-    this.seats[index]!.connection = undefined;
-    if (this.ended) return;
-    const other = this.seats[1 - index]!;
-    this.finish(this.state === undefined ? 'abandoned' : 'forfeit', this.state ? other.playerId : undefined);
+  protected override update(_tick: number, dt: number): void {
+    if (!this.started) {
+      if (this.allSeated) this.started = true;
+      else if (this.clock.now() >= this.joinDeadline) this.finish('abandoned', undefined);
+      return;
+    }
+    if (!this.allSeated) return; // paused while a player is away
+    stepPong(this.state, dt, this.inputs[0], this.inputs[1], this.random, this.scoreToWin);
+    this.played++;
+    if (this.state.winner !== 0) this.finish('score', this.seats[this.state.winner - 1]!.playerId);
   }
 
-  /**
-   * Advances the match one tick and sends each player its snapshot. Returns false once the room
-   * is done (abandoned for want of players, or finished and lingered) and can be dropped.
-   */
-  tick(tick: number, dt: number): boolean {
-    if (this.ended) {
-      if (++this.idleTicks < this.lingerTicks) return true;
-      for (const seat of this.seats) seat.connection?.disconnect();
-      return false;
-    }
-    if (this.state === undefined) {
-      if (++this.idleTicks >= this.joinTimeoutTicks) this.abandon();
-      return true;
-    }
-    const state = this.state;
-    stepPong(state, dt, this.seats[0].input, this.seats[1].input, this.random, this.scoreToWin);
-    this.ticks++;
-    this.snapshotter.capture(tick + 1, pongEntities(state));
-    for (let i = 0; i < 2; i++) {
-      const connection = this.seats[i]!.connection;
-      if (connection?.connected) {
-        connection.send(
-          encodePong({ type: 'snapshot', body: this.snapshotter.encodeFor(String(i + 1)) }),
-          'unreliable',
-        );
-      }
-    }
-    if (state.winner !== 0) this.finish('score', this.seats[state.winner - 1]!.playerId);
-    return true;
+  protected override snapshotEntities() {
+    return pongEntities(this.state);
+  }
+
+  protected override onSeatLost(seat: Seat): void {
+    if (!this.started) this.finish('abandoned', undefined);
+    else this.finish('forfeit', this.seats[1 - seat.index]!.playerId);
+  }
+
+  protected override onDispose(): void {
+    this.abandon();
   }
 
   /** Ends the match now (server shutdown, or the players never all arrived). */
@@ -157,21 +109,17 @@ export class PongRoom {
   }
 
   private finish(ending: PongResult['ending'], winnerId: string | undefined): void {
-    this.ended = true;
-    this.idleTicks = 0;
     const s = this.state;
-    const winner = winnerId === this.seats[0].playerId ? 1 : winnerId === this.seats[1].playerId ? 2 : 0;
-    if (winner !== 0) {
-      const over = encodePong({ type: 'gameOver', winner, score1: s?.score1 ?? 0, score2: s?.score2 ?? 0 });
-      for (const seat of this.seats) seat.connection?.send(over, 'reliable');
-    }
+    const winner = winnerId === this.seats[0]!.playerId ? 1 : winnerId === this.seats[1]!.playerId ? 2 : 0;
+    if (winner !== 0) this.broadcast(encodeGameOver({ winner, score1: s.score1, score2: s.score2 }));
+    this.end(this.lingerMs);
     this.onEnd({
       roomId: this.roomId,
       matchId: this.matchId,
       winnerId,
-      score1: s?.score1 ?? 0,
-      score2: s?.score2 ?? 0,
-      ticks: this.ticks,
+      score1: s.score1,
+      score2: s.score2,
+      ticks: this.played,
       ending,
     });
   }

@@ -191,6 +191,18 @@ export function buildDashboard(): Dashboard {
         quantiles(q.matchWaitQuantile, '{{instance}}'),
       ),
     )
+    .withPanel(
+      timeseries(
+        'Match rating gap mean / p50 / p99',
+        'Absolute rating difference of the matches made: how far apart matched players are (limit 100 without widening).',
+        'none',
+        [
+          { expr: q.matchRatingGapMean, legend: 'mean {{instance}}' },
+          { expr: q.matchRatingGapQuantile(0.5), legend: 'p50 {{instance}}' },
+          { expr: q.matchRatingGapQuantile(0.99), legend: 'p99 {{instance}}' },
+        ],
+      ),
+    )
     .build();
   (dashboard.panels ?? []).forEach((panel, i) => {
     panel.id = i + 1;

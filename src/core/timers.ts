@@ -1,6 +1,6 @@
 /**
  * The timer functions a class schedules with. Injected (default {@link systemTimers}) so tests can
- * fire timers by hand instead of waiting on the wall clock.
+ * fire timers by hand instead of waiting on the wall clock (see {@link ManualTimers}).
  */
 export interface Timers {
   /** Calls `callback` after `ms` milliseconds; returns a handle for `clearTimeout`. */

@@ -1,3 +1,4 @@
+import { markError } from '../core/errors.js';
 import { NetcodeError } from '../core/index.js';
 
 /**
@@ -22,7 +23,13 @@ export type MatchErrorCode =
   /** PostgreSQL or Redis failed or is unreachable; nothing was half-done, retry later (503). */
   | 'ERR_MATCH_SERVICE_UNAVAILABLE'
   /** The server is shutting down (503). */
-  | 'ERR_MATCH_SHUTTING_DOWN';
+  | 'ERR_MATCH_SHUTTING_DOWN'
+  /** No credentials, or credentials the server's `authenticate` hook did not accept (401). */
+  | 'ERR_MATCH_UNAUTHENTICATED'
+  /** The caller asked for or about another player, or set what its credentials fix (403). */
+  | 'ERR_MATCH_FORBIDDEN'
+  /** Too many requests from this address or for this player; see `Retry-After` (429). */
+  | 'ERR_MATCH_RATE_LIMITED';
 
 /** HTTP status for each {@link MatchErrorCode}. @internal */
 export const matchErrorStatus: Readonly<Record<MatchErrorCode, number>> = {
@@ -35,10 +42,17 @@ export const matchErrorStatus: Readonly<Record<MatchErrorCode, number>> = {
   ERR_MATCH_CANCELLED: 409,
   ERR_MATCH_SERVICE_UNAVAILABLE: 503,
   ERR_MATCH_SHUTTING_DOWN: 503,
+  ERR_MATCH_UNAUTHENTICATED: 401,
+  ERR_MATCH_FORBIDDEN: 403,
+  ERR_MATCH_RATE_LIMITED: 429,
 };
 
 /** A matchmaking failure with a stable {@link MatchErrorCode}; maps 1:1 to an HTTP answer. */
 export class MatchError extends NetcodeError {
+  static {
+    markError(MatchError, 'MatchError');
+  }
+
   /** The stable code. */
   declare readonly code: MatchErrorCode;
 
@@ -65,6 +79,10 @@ export class MatchError extends NetcodeError {
  * the underlying error (addresses, authentication failures) stays in `cause`, for logs.
  */
 export class StoreUnavailableError extends MatchError {
+  static {
+    markError(StoreUnavailableError, 'StoreUnavailableError');
+  }
+
   /**
    * @param store - which store failed (`postgres`, `redis`, ...).
    * @param cause - the underlying error.
@@ -75,5 +93,28 @@ export class StoreUnavailableError extends MatchError {
     cause: unknown,
   ) {
     super('ERR_MATCH_SERVICE_UNAVAILABLE', `${store} is unavailable`, { cause });
+  }
+}
+
+/**
+ * A request was refused by a rate limit. Code `ERR_MATCH_RATE_LIMITED`; the answer carries a
+ * `Retry-After` header of {@link RateLimitedError.retryAfterSeconds}.
+ */
+export class RateLimitedError extends MatchError {
+  static {
+    markError(RateLimitedError, 'RateLimitedError');
+  }
+
+  /**
+   * @param limit - which limit refused (`address` or `player`).
+   * @param retryAfterSeconds - whole seconds until the limit lets a request through again.
+   */
+  constructor(
+    /** Which limit refused: per `address` or per `player`. */
+    readonly limit: 'address' | 'player',
+    /** Whole seconds until a request would be let through (at least 1). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super('ERR_MATCH_RATE_LIMITED', `too many requests for this ${limit}; retry in ${retryAfterSeconds} s`);
   }
 }

@@ -29,6 +29,15 @@ export interface GameServerAllocator {
 
 const HOST_PORT = /^[A-Za-z0-9.-]{1,120}:\d{1,5}$/;
 
+/** @internal Throws {@link InvalidOptionError} naming `option` unless `value` is `host:port`. */
+export function checkHostPort(option: string, value: unknown): void {
+  const text = String(value);
+  const port = Number(text.slice(text.lastIndexOf(':') + 1));
+  if (typeof value !== 'string' || !HOST_PORT.test(value) || port < 1 || port > 65535) {
+    throw new InvalidOptionError(option, `"${text.slice(0, 140)}" is not host:port`);
+  }
+}
+
 /** A fixed list of game servers handed out round-robin; an empty list never allocates. */
 export class StaticGameServerAllocator implements GameServerAllocator {
   /** The servers, as given. */
@@ -37,12 +46,7 @@ export class StaticGameServerAllocator implements GameServerAllocator {
 
   /** @param servers - `host:port` entries. */
   constructor(servers: readonly string[]) {
-    for (const server of servers) {
-      const port = Number(server.slice(server.lastIndexOf(':') + 1));
-      if (!HOST_PORT.test(server) || port < 1 || port > 65535) {
-        throw new InvalidOptionError('servers', `"${server}" is not host:port`);
-      }
-    }
+    for (const server of servers) checkHostPort('servers', server);
     this.servers = [...servers];
   }
 

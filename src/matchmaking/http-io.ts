@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MatchError } from './errors.js';
-import type { EnqueueRequest } from './match-queue.js';
+import { MatchError, RateLimitedError } from './errors.js';
 
 /** Player ids and regions: 1-32 characters of `A-Z a-z 0-9 . _ : -`. */
 const ID = /^[A-Za-z0-9._:-]{1,32}$/;
@@ -40,8 +39,15 @@ export function parsePlayerId(value: unknown, field = 'player_id'): string {
   return value;
 }
 
+/** @internal A `POST /match/request` body: every field checked, the optional ones may be absent. */
+export interface MatchRequestBody {
+  readonly playerId: string | undefined;
+  readonly rating: number | undefined;
+  readonly region: string | null;
+}
+
 /** @internal Parses and validates a `POST /match/request` body. */
-export function parseMatchRequest(body: Buffer): EnqueueRequest {
+export function parseMatchRequest(body: Buffer): MatchRequestBody {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -51,9 +57,12 @@ export function parseMatchRequest(body: Buffer): EnqueueRequest {
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw invalid('body must be a JSON object');
   const fields = json as Record<string, unknown>;
-  const playerId = parsePlayerId(fields.player_id);
+  const playerId = fields.player_id === undefined ? undefined : parsePlayerId(fields.player_id);
   const rating = fields.rating;
-  if (typeof rating !== 'number' || !Number.isInteger(rating) || Math.abs(rating) > MAX_RATING) {
+  if (
+    rating !== undefined &&
+    (typeof rating !== 'number' || !Number.isInteger(rating) || Math.abs(rating) > MAX_RATING)
+  ) {
     throw invalid(`"rating" must be an integer between -${MAX_RATING} and ${MAX_RATING}`);
   }
   const region = fields.region ?? null;
@@ -71,5 +80,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /** @internal Sends `{error: {code, message}}` with the error's status. */
 export function sendError(res: ServerResponse, error: MatchError, extra: Record<string, unknown> = {}): void {
+  if (error instanceof RateLimitedError && !res.headersSent)
+    res.setHeader('retry-after', error.retryAfterSeconds);
   sendJson(res, error.status, { error: { code: error.code, message: error.message }, ...extra });
 }

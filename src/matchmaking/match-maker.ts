@@ -30,7 +30,7 @@ export interface MatchMakerOptions {
   readonly matcher?: Matcher;
   /** Source of match ids (default crypto random). */
   readonly random?: RandomSource;
-  /** Receives `queueSize`, `matchCreated` and `matchWait`. */
+  /** Receives `queueSize`, `matchCreated`, `matchWait` and `matchRatingGap`. */
   readonly observer?: MatchObserver;
   /**
    * The most milliseconds a round waits for the allocator and the room store, all calls together
@@ -165,12 +165,16 @@ export class MatchMaker {
     const startedAt = this.clock.now();
     let pairsFound = 0;
     let nextWidening = Number.POSITIVE_INFINITY;
+    const ratings = new Map<string, number>();
     const placed: Placement[] = [];
     try {
       const result = await this.queue.runRound(
         (queue) => {
           const pairs = this.matcher.pair(queue);
           pairsFound = pairs.length;
+          for (const { player1, player2 } of pairs) {
+            ratings.set(player1.playerId, player1.rating).set(player2.playerId, player2.rating);
+          }
           for (const entry of queue) {
             nextWidening = Math.min(nextWidening, this.matcher.nextWidening(entry.waitedMs) ?? nextWidening);
           }
@@ -189,6 +193,8 @@ export class MatchMaker {
         this.observer.queueSize?.(result.queueSize);
         for (const match of result.matches) {
           this.observer.matchCreated?.();
+          const gap = Math.abs((ratings.get(match.player1Id) ?? 0) - (ratings.get(match.player2Id) ?? 0));
+          this.observer.matchRatingGap?.(gap);
           for (const id of [match.player1Id, match.player2Id]) {
             this.observer.matchWait?.((result.waitedMs.get(id) ?? 0) / 1000);
           }
@@ -208,7 +214,8 @@ export class MatchMaker {
       // The COMMIT may have applied: whether each match exists is only settled by cleanUp.
       for (const placement of placed) this.orphans.set(placement.matchId, placement);
       const error = err instanceof MatchError ? err : new StoreUnavailableError('postgres', err);
-      this.logger.warn({ err: error, matches: placed.length }, 'matching round rolled back');
+      // The caller reports the failure (MatchServer: once per outage); this is the detail.
+      this.logger.debug({ err: error, matches: placed.length }, 'matching round rolled back');
       await this.cleanUp();
       throw error;
     }
@@ -301,7 +308,7 @@ export class MatchMaker {
         this.orphans.delete(placement.matchId);
       }
     } catch (err) {
-      this.logger.warn({ err, pending: this.orphans.size }, 'room clean-up postponed');
+      this.logger.debug({ err, pending: this.orphans.size }, 'room clean-up postponed');
     }
   }
 

@@ -1,3 +1,5 @@
+import type { MatchRefusal } from './caller.js';
+
 /**
  * What a {@link MatchServer} reports. Every member is optional and called synchronously; the
  * metrics module provides an implementation, this module never imports it.
@@ -11,4 +13,8 @@ export interface MatchObserver {
   queueSize?(count: number): void;
   /** A player waited `seconds` seconds from first request to being matched. */
   matchWait?(seconds: number): void;
+  /** A match was created between players whose ratings differ by `gap` (absolute). */
+  matchRatingGap?(gap: number): void;
+  /** A request or a connection was refused before reaching the queue (401, 403, 429, closed). */
+  requestRefused?(reason: MatchRefusal): void;
 }

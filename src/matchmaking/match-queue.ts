@@ -120,10 +120,19 @@ export interface MatchQueueOptions {
 export interface EnqueueRequest {
   /** Player id, at most 32 characters. */
   readonly playerId: string;
-  /** Rating (an `int`). */
+  /**
+   * Rating (an `int`). Unless {@link EnqueueRequest.ratingIsAuthoritative}, it is only a claim: it
+   * is stored for a player seen for the first time, and a known player queues with their stored
+   * rating whatever the request says.
+   */
   readonly rating: number;
   /** Optional region, at most 32 characters. */
   readonly region?: string | null;
+  /**
+   * The rating comes from a trusted source (signed credentials, the account service): it replaces
+   * the stored rating (default false).
+   */
+  readonly ratingIsAuthoritative?: boolean;
 }
 
 interface MatchRow {
@@ -181,7 +190,9 @@ export class MatchQueue {
 
   /**
    * Queues a player, idempotently: a queued player keeps their place (and the rating and region
-   * they first queued with); a player with an unfinished match gets that match back.
+   * they first queued with); a player with an unfinished match gets that match back. A known
+   * player queues with their stored rating unless the request's rating is authoritative
+   * ({@link EnqueueRequest.ratingIsAuthoritative}), so nobody rewrites a rating by claiming one.
    *
    * @returns the player's match, or `queued` (with `added` telling whether this call queued them).
    */
@@ -204,20 +215,28 @@ export class MatchQueue {
     );
     const { rows } = await this.sql.query<{ id: string; current_match_id: string | null; added: boolean }>(
       `WITH input AS (
-         SELECT * FROM unnest($1::varchar[], $2::int[], $3::varchar[]) AS t(id, rating, region)
+         SELECT * FROM unnest($1::varchar[], $2::int[], $3::varchar[], $4::bool[])
+                         AS t(id, rating, region, authoritative)
        ), p AS (
-         INSERT INTO players (id, rating) SELECT id, rating FROM input ORDER BY id
-         ON CONFLICT (id) DO UPDATE SET rating = EXCLUDED.rating
-         RETURNING id, current_match_id
+         INSERT INTO players AS old (id, rating) SELECT id, rating FROM input ORDER BY id
+         ON CONFLICT (id) DO UPDATE SET rating = CASE
+           WHEN (SELECT authoritative FROM input WHERE input.id = EXCLUDED.id) THEN EXCLUDED.rating
+           ELSE old.rating END
+         RETURNING id, current_match_id, rating
        ), q AS (
          INSERT INTO match_queue (player_id, rating, region, queued_at)
-         SELECT i.id, i.rating, i.region, ${UTC_NOW} FROM input i JOIN p ON p.id = i.id
+         SELECT i.id, p.rating, i.region, ${UTC_NOW} FROM input i JOIN p ON p.id = i.id
           WHERE p.current_match_id IS NULL ORDER BY i.id
          ON CONFLICT (player_id) DO NOTHING
          RETURNING player_id
        )
        SELECT p.id, p.current_match_id, q.player_id IS NOT NULL AS added FROM p LEFT JOIN q ON q.player_id = p.id`,
-      [input.map((r) => r.playerId), input.map((r) => r.rating), input.map((r) => r.region ?? null)],
+      [
+        input.map((r) => r.playerId),
+        input.map((r) => r.rating),
+        input.map((r) => r.region ?? null),
+        input.map((r) => r.ratingIsAuthoritative === true),
+      ],
     );
     // After the commit, so a matcher that reads the new value also sees the new players.
     if (rows.some((r) => r.added)) {
@@ -259,7 +278,13 @@ export class MatchQueue {
       [playerId],
     );
     if (rows.length === 1) {
-      await this.announce();
+      // The delete committed: the answer is `cancelled` whatever happens to the announcement
+      // (servers then learn of it when their waiting requests time out and read the status).
+      try {
+        await this.announce();
+      } catch (err) {
+        this.logger.warn({ err }, 'announcing a cancel failed');
+      }
       return { state: 'cancelled' };
     }
     const status = await this.status(playerId);

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import {
   type Clock,
+  InvalidArgumentError,
   InvalidOptionError,
   InvalidStateError,
   type Logger,
@@ -12,9 +13,20 @@ import {
   type Timers,
 } from '../core/index.js';
 import { Batcher } from './batcher.js';
-import { MatchError, StoreUnavailableError } from './errors.js';
+import type { Authenticate, Caller, MatchRefusal } from './caller.js';
+import { clientAddressKey } from './client-address.js';
+import type { ConnectTokenSource } from './connect-token-source.js';
+import { capConnectionsPerAddress } from './connection-cap.js';
+import { MatchError, RateLimitedError, StoreUnavailableError } from './errors.js';
 import type { GameServerAllocator } from './game-server-allocator.js';
-import { parseMatchRequest, parsePlayerId, readBody, sendError, sendJson } from './http-io.js';
+import {
+  type MatchRequestBody,
+  parseMatchRequest,
+  parsePlayerId,
+  readBody,
+  sendError,
+  sendJson,
+} from './http-io.js';
 import { MatchMaker } from './match-maker.js';
 import type { MatchObserver } from './match-observer.js';
 import {
@@ -26,12 +38,49 @@ import {
   type PlayerStatus,
   type QueuedState,
 } from './match-queue.js';
-import { Matcher, type WideningStep } from './matcher.js';
+import { encodeMatchRoster } from './match-roster.js';
+import { Matcher, type WideningFollows, type WideningStep } from './matcher.js';
+import { RateLimiter, type RequestRateLimit } from './rate-limiter.js';
 import { MemoryRoomManager, type RoomManager } from './room-manager.js';
 import type { SqlClient } from './sql-client.js';
+import { StoreOutages } from './store-outages.js';
 
 /** Options of {@link MatchServer}. */
 export interface MatchServerOptions {
+  /**
+   * Who is calling: a hook that yields the {@link Caller} from the request's credentials (or
+   * `null`: 401), after which a caller may only queue, read and cancel its own player (403
+   * otherwise). `'none'` is the explicit development mode: anyone may act for any player id
+   * they name, and ratings in requests are claims (see {@link EnqueueRequest.rating}).
+   */
+  readonly authenticate: Authenticate | 'none';
+  /** Issues the `connect_token` added to every match answer (default none: no token field). */
+  readonly connectTokens?: ConnectTokenSource;
+  /**
+   * Token bucket per remote address over every route (default burst 60, 10 per second; `null`
+   * turns it off, e.g. behind a proxy that limits, or in a load test from one address).
+   * Refusals answer 429 with `Retry-After`.
+   */
+  readonly addressRateLimit?: RequestRateLimit | null;
+  /** Token bucket per player over the match routes (default burst 10, 2 per second; `null`: off). */
+  readonly playerRateLimit?: RequestRateLimit | null;
+  /**
+   * Open TCP connections allowed per remote address (default 64); more are closed as they arrive
+   * and counted `connection_limit`. Long-polling holds one connection per waiting request.
+   */
+  readonly maxConnectionsPerAddress?: number;
+  /** Open TCP connections in all (default 10 000); more are closed as they arrive. */
+  readonly maxConnections?: number;
+  /** Time allowed for the request line and headers, from the request's first byte (default 10 000 ms). */
+  readonly headersTimeoutMs?: number;
+  /** Time allowed to receive a whole request, body included (default 20 000 ms); past it: 408, closed. */
+  readonly requestTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection is kept between requests (default 65 000 ms, longer
+   * than common load balancers' 60 s, so clients that poll again reuse their connection instead
+   * of racing its close).
+   */
+  readonly idleTimeoutMs?: number;
   /** The database: `pgPoolClient(pool)` or `pgliteClient(db)`, already migrated. */
   readonly db: SqlClient;
   /** Chooses game servers, e.g. `new StaticGameServerAllocator(['game1:9000'])`. */
@@ -42,6 +91,8 @@ export interface MatchServerOptions {
   readonly maxRatingDiff?: number;
   /** Widening of the allowed difference with waiting time (default none). */
   readonly widening?: readonly WideningStep[];
+  /** Whose wait widens a pair's allowance (default `'newer'`); see {@link Matcher} and its `wideningFollows` option. */
+  readonly wideningFollows?: WideningFollows;
   /**
    * The longest wait in milliseconds between matching rounds (default 100). A request that queued
    * a player starts a round at once, and a round that found another server's round running is
@@ -78,7 +129,7 @@ interface Waiter {
   timer: unknown;
 }
 
-/** The JSON answer for a made match, from one player's side. */
+/** The design's JSON answer for a made match, from one player's side. */
 function matchBody(match: MatchRecord, playerId: string) {
   return {
     match_id: match.matchId,
@@ -87,6 +138,9 @@ function matchBody(match: MatchRecord, playerId: string) {
     opponent_id: match.player1Id === playerId ? match.player2Id : match.player1Id,
   };
 }
+
+const DEFAULT_ADDRESS_LIMIT: RequestRateLimit = { burst: 60, perSecond: 10 };
+const DEFAULT_PLAYER_LIMIT: RequestRateLimit = { burst: 10, perSecond: 2 };
 
 function queuedBody(playerId: string, status: QueuedState) {
   return {
@@ -119,11 +173,18 @@ const REQUEST_PATH = /^\/match\/request\/([^/]+)$/;
  *
  * Routes:
  * - `POST /match/request` `{"player_id", "rating", "region"?}`: queues the player (idempotent)
- *   and waits up to `maxWaitMs`; 200 `{match_id, room_id, game_server, opponent_id}` once
- *   matched, else 202 with the queue status.
+ *   and waits up to `maxWaitMs`; 200 `{match_id, room_id, game_server, opponent_id}` (plus
+ *   `connect_token` with {@link MatchServerOptions.connectTokens}) once matched, else 202 with
+ *   the queue status.
  * - `GET /match/request/<player_id>`: the status (200 matched or queued, 404 otherwise).
  * - `DELETE /match/request/<player_id>`: cancels (200, 404 not queued, 409 already matched).
  * - `GET /healthz`: 200 when PostgreSQL answers and the last round worked, else 503.
+ *
+ * The match routes act only for the caller {@link MatchServerOptions.authenticate} establishes
+ * (401 without credentials, 403 for another player). Every route is rate limited per address,
+ * the match routes also per player (429 with `Retry-After`); connections are capped per address
+ * and cut when headers, a body or an idle keep-alive take too long. Refusals are reported to
+ * {@link MatchObserver.requestRefused}.
  *
  * Errors are `{"error": {"code", "message"}}` with a {@link MatchErrorCode}. A request that waits
  * learns of a match made by another server from a batched look-up, made after each round in
@@ -146,6 +207,12 @@ export class MatchServer {
   private lastTickAt = Number.NEGATIVE_INFINITY;
   private readonly observer: MatchObserver;
   private readonly logger: Logger;
+  private readonly authenticate: Authenticate | 'none';
+  private readonly connectTokens: ConnectTokenSource | undefined;
+  private readonly addressLimit: RateLimiter | undefined;
+  private readonly playerLimit: RateLimiter | undefined;
+  /** Store failures are logged once per outage, not per request and round. */
+  private readonly outages: StoreOutages;
   private loopTimer: unknown;
   private running = false;
   private closed = false;
@@ -171,6 +238,22 @@ export class MatchServer {
     this.timers = options.timers ?? systemTimers;
     this.clock = options.clock ?? systemClock;
     this.observer = options.observer ?? {};
+    if (options.authenticate !== 'none' && typeof options.authenticate !== 'function')
+      throw new InvalidOptionError('authenticate', "must be a function or 'none'");
+    this.authenticate = options.authenticate;
+    this.connectTokens = options.connectTokens;
+    const limiter = (limit: RequestRateLimit | null | undefined, fallback: RequestRateLimit) =>
+      limit === null ? undefined : new RateLimiter({ ...(limit ?? fallback), clock: this.clock });
+    this.addressLimit = limiter(options.addressRateLimit, DEFAULT_ADDRESS_LIMIT);
+    this.playerLimit = limiter(options.playerRateLimit, DEFAULT_PLAYER_LIMIT);
+    const headersTimeoutMs = positiveInt('headersTimeoutMs', options.headersTimeoutMs ?? 10_000);
+    const requestTimeoutMs = positiveInt('requestTimeoutMs', options.requestTimeoutMs ?? 20_000);
+    if (headersTimeoutMs > requestTimeoutMs)
+      throw new InvalidOptionError('headersTimeoutMs', 'must not exceed requestTimeoutMs');
+    const idleTimeoutMs = positiveInt('idleTimeoutMs', options.idleTimeoutMs ?? 65_000);
+    const maxPerAddress = positiveInt('maxConnectionsPerAddress', options.maxConnectionsPerAddress ?? 64);
+    const maxConnections = positiveInt('maxConnections', options.maxConnections ?? 10_000);
+    this.outages = new StoreOutages(this.logger, this.clock);
     this.maker = new MatchMaker({
       queue: this.queue,
       rooms: this.rooms,
@@ -178,6 +261,7 @@ export class MatchServer {
       matcher: new Matcher({
         ...(options.maxRatingDiff === undefined ? {} : { maxRatingDiff: options.maxRatingDiff }),
         ...(options.widening === undefined ? {} : { widening: options.widening }),
+        ...(options.wideningFollows === undefined ? {} : { wideningFollows: options.wideningFollows }),
       }),
       ...(options.random === undefined ? {} : { random: options.random }),
       ...(options.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: options.storeTimeoutMs }),
@@ -186,16 +270,29 @@ export class MatchServer {
       observer: this.observer,
       logger: this.logger,
     });
-    this.http = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        this.logger.error({ err }, 'unexpected error in request handler');
-        sendError(res, new StoreUnavailableError('match server', err));
-      });
-    });
-    // Keep idle connections longer than common load balancers do (60 s), so clients that poll
-    // again reuse their connection instead of racing its close.
-    this.http.keepAliveTimeout = 65_000;
-    this.http.headersTimeout = 66_000;
+    this.http = createServer(
+      {
+        headersTimeout: headersTimeoutMs,
+        requestTimeout: requestTimeoutMs,
+        keepAliveTimeout: idleTimeoutMs,
+        // Node checks the two timeouts above on this interval (its default, 30 s, would let a
+        // slow request live up to 30 s past its deadline).
+        connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+      },
+      (req, res) => {
+        this.handle(req, res).catch((err: unknown) => {
+          this.logger.error({ err }, 'unexpected error in request handler');
+          sendError(res, new StoreUnavailableError('match server', err));
+        });
+      },
+    );
+    this.http.maxConnections = maxConnections;
+    this.http.on('drop', () => this.refused('connection_limit'));
+    capConnectionsPerAddress(this.http, maxPerAddress, () => this.refused('connection_limit'));
+  }
+
+  private refused(reason: MatchRefusal): void {
+    this.observer.requestRefused?.(reason);
   }
 
   /** Requests currently waiting for a match on this server. */
@@ -263,6 +360,10 @@ export class MatchServer {
       const outcome = await this.maker.runRound();
       this.busy = outcome.busy;
       this.lastRoundError = undefined;
+      this.outages.succeeded(
+        'postgres',
+        ...(outcome.matches.length > 0 ? ['redis', 'game server allocator'] : []),
+      );
       for (const match of outcome.matches) {
         this.resolveMatched(match.player1Id, match);
         this.resolveMatched(match.player2Id, match);
@@ -295,7 +396,7 @@ export class MatchServer {
     } catch (err) {
       const error = err instanceof MatchError ? err : new StoreUnavailableError('postgres', err);
       this.lastRoundError = error;
-      this.logger.warn({ err: error }, 'matching round failed');
+      this.outages.failed(error);
       // Everyone waiting here is told now; they stay queued and may simply ask again.
       for (const playerId of [...this.waiters.keys()]) {
         this.answerAll(playerId, (res) =>
@@ -339,12 +440,18 @@ export class MatchServer {
     const method = req.method ?? 'GET';
     const notAllowed = () =>
       sendError(res, new MatchError('ERR_MATCH_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`));
+    // First and cheapest: one address cannot make us parse, authenticate or query without limit.
+    const address = clientAddressKey(req.socket.remoteAddress);
+    if (!this.allowed(this.addressLimit, address, 'address', res)) return;
     if (path === '/match/request') {
       if (method !== 'POST') return notAllowed();
       return this.handleRequest(req, res);
     }
     const byPlayer = REQUEST_PATH.exec(path);
     if (byPlayer !== null) {
+      if (method !== 'GET' && method !== 'DELETE') return notAllowed();
+      const caller = await this.identify(req, res);
+      if (caller === undefined) return;
       let playerId: string;
       try {
         playerId = parsePlayerId(decodeURIComponent(byPlayer[1]!));
@@ -354,9 +461,10 @@ export class MatchServer {
           err instanceof MatchError ? err : new MatchError('ERR_MATCH_INVALID_REQUEST', 'bad id'),
         );
       }
+      if (caller !== 'anyone' && caller.playerId !== playerId) return this.forbid(res, 'another player');
+      if (!this.allowed(this.playerLimit, playerId, 'player', res)) return;
       if (method === 'GET') return this.handleStatus(playerId, res);
-      if (method === 'DELETE') return this.handleCancel(playerId, res);
-      return notAllowed();
+      return this.handleCancel(playerId, res);
     }
     if (path === '/healthz') {
       if (method !== 'GET') return notAllowed();
@@ -365,28 +473,153 @@ export class MatchServer {
     sendError(res, new MatchError('ERR_MATCH_NOT_FOUND', `no route ${method} ${path}`));
   }
 
+  /** Spends a token of `key` in `limiter`; answers 429 and counts the refusal when there is none. */
+  private allowed(
+    limiter: RateLimiter | undefined,
+    key: string,
+    limit: 'address' | 'player',
+    res: ServerResponse,
+  ): boolean {
+    const waitMs = limiter?.take(key) ?? 0;
+    if (waitMs === 0) return true;
+    this.refused(limit === 'address' ? 'address_rate' : 'player_rate');
+    sendError(res, new RateLimitedError(limit, Math.max(1, Math.ceil(waitMs / 1000))));
+    return false;
+  }
+
+  /**
+   * The caller, `'anyone'` in development mode, or undefined once the request was answered
+   * (401, or 503 when the hook failed).
+   */
+  private async identify(req: IncomingMessage, res: ServerResponse): Promise<Caller | 'anyone' | undefined> {
+    if (this.authenticate === 'none') return 'anyone';
+    let caller: Caller | null;
+    try {
+      caller = await this.authenticate(req);
+    } catch (err) {
+      if (err instanceof MatchError) {
+        if (err.code === 'ERR_MATCH_UNAUTHENTICATED') this.refused('unauthenticated');
+        sendError(res, err);
+        return undefined;
+      }
+      this.logger.warn({ err }, 'authenticate failed');
+      sendError(res, new StoreUnavailableError('authenticator', err));
+      return undefined;
+    }
+    if (caller === null) {
+      this.refused('unauthenticated');
+      sendError(res, new MatchError('ERR_MATCH_UNAUTHENTICATED', 'missing or invalid credentials'));
+      return undefined;
+    }
+    return caller;
+  }
+
+  private forbid(res: ServerResponse, what: string): void {
+    this.refused('forbidden');
+    sendError(res, new MatchError('ERR_MATCH_FORBIDDEN', `your credentials do not allow ${what}`));
+  }
+
+  /**
+   * The queue entry a body asks for, or undefined once answered: the caller's own player (a
+   * different `player_id` is 403), with the credentials' rating when they carry one (a
+   * different `rating` is 403).
+   */
+  private enqueueRequest(
+    caller: Caller | 'anyone',
+    body: MatchRequestBody,
+    res: ServerResponse,
+  ): EnqueueRequest | undefined {
+    const invalid = (message: string) => {
+      sendError(res, new MatchError('ERR_MATCH_INVALID_REQUEST', message));
+      return undefined;
+    };
+    if (caller === 'anyone') {
+      if (body.playerId === undefined) return invalid('"player_id" is required');
+      if (body.rating === undefined) return invalid('"rating" is required');
+      return { playerId: body.playerId, rating: body.rating, region: body.region };
+    }
+    if (body.playerId !== undefined && body.playerId !== caller.playerId) {
+      this.forbid(res, 'another player');
+      return undefined;
+    }
+    if (caller.rating !== undefined) {
+      if (body.rating !== undefined && body.rating !== caller.rating) {
+        this.forbid(res, 'another rating');
+        return undefined;
+      }
+      return {
+        playerId: caller.playerId,
+        rating: caller.rating,
+        region: body.region,
+        ratingIsAuthoritative: true,
+      };
+    }
+    if (body.rating === undefined) return invalid('"rating" is required');
+    return { playerId: caller.playerId, rating: body.rating, region: body.region };
+  }
+
   private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.observer.matchRequest?.();
-    let request: ReturnType<typeof parseMatchRequest>;
+    const caller = await this.identify(req, res);
+    if (caller === undefined) return;
+    let body: MatchRequestBody;
     try {
-      request = parseMatchRequest(await readBody(req, this.maxBodyBytes));
+      body = parseMatchRequest(await readBody(req, this.maxBodyBytes));
     } catch (err) {
       const error =
         err instanceof MatchError ? err : new MatchError('ERR_MATCH_INVALID_REQUEST', 'unreadable body');
       if (error.code === 'ERR_MATCH_BODY_TOO_LARGE') res.setHeader('connection', 'close');
       return sendError(res, error);
     }
+    const request = this.enqueueRequest(caller, body, res);
+    if (request === undefined) return;
+    if (!this.allowed(this.playerLimit, request.playerId, 'player', res)) return;
     if (this.closed) return sendError(res, new MatchError('ERR_MATCH_SHUTTING_DOWN', 'server is closing'));
     let result: EnqueueResult;
     try {
       result = await this.enqueues.submit(request);
     } catch (err) {
-      this.logger.warn({ err }, 'enqueue failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
-    if (result.state === 'matched') return sendJson(res, 200, matchBody(result.match, request.playerId));
+    this.outages.succeeded('postgres');
+    if (result.state === 'matched') return this.sendMatch(res, 200, result.match, request.playerId);
     if (result.added) this.kick();
     this.wait(request.playerId, res);
+  }
+
+  /**
+   * Answers with the design's four fields for `playerId`, plus `connect_token` (base64) when
+   * this server issues connect tokens, and `extra` fields.
+   */
+  private sendMatch(
+    res: ServerResponse,
+    status: number,
+    match: MatchRecord,
+    playerId: string,
+    extra: Record<string, unknown> = {},
+  ): void {
+    const body: Record<string, unknown> = { ...extra, ...matchBody(match, playerId) };
+    if (this.connectTokens !== undefined) {
+      try {
+        const roster = encodeMatchRoster([match.player1Id, match.player2Id]);
+        if (roster === undefined)
+          throw new InvalidArgumentError('players', 'the match roster does not fit a connect token');
+        const token = this.connectTokens.issue({
+          playerId,
+          matchId: match.matchId,
+          roomId: match.roomId,
+          serverAddress: match.gameServer,
+          userData: roster,
+        });
+        body.connect_token = Buffer.from(token.buffer, token.byteOffset, token.byteLength).toString('base64');
+      } catch (err) {
+        this.logger.error({ err }, 'issuing a connect token failed');
+        sendError(res, new StoreUnavailableError('connect token issuer', err));
+        return;
+      }
+    }
+    sendJson(res, status, body);
   }
 
   private wait(playerId: string, res: ServerResponse): void {
@@ -429,7 +662,7 @@ export class MatchServer {
   }
 
   private resolveMatched(playerId: string, match: MatchRecord): void {
-    this.answerAll(playerId, (res) => sendJson(res, 200, matchBody(match, playerId)));
+    this.answerAll(playerId, (res) => this.sendMatch(res, 200, match, playerId));
   }
 
   private async handleStatus(playerId: string, res: ServerResponse, queuedStatus = 200): Promise<void> {
@@ -437,11 +670,11 @@ export class MatchServer {
     try {
       status = await this.queue.status(playerId);
     } catch (err) {
-      this.logger.warn({ err }, 'status look-up failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
     if (status.state === 'matched')
-      return sendJson(res, 200, { status: 'matched', ...matchBody(status.match, playerId) });
+      return this.sendMatch(res, 200, status.match, playerId, { status: 'matched' });
     if (status.state === 'queued') return sendJson(res, queuedStatus, queuedBody(playerId, status));
     if (queuedStatus === 202) {
       return sendError(res, new MatchError('ERR_MATCH_CANCELLED', `${playerId} left the queue`));
@@ -454,7 +687,7 @@ export class MatchServer {
     try {
       result = await this.queue.cancel(playerId);
     } catch (err) {
-      this.logger.warn({ err }, 'cancel failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
     if (result.state === 'cancelled') {
@@ -475,9 +708,10 @@ export class MatchServer {
     try {
       await this.queue.size();
     } catch (err) {
-      this.logger.warn({ err }, 'health check failed');
+      this.outages.failed(err);
       return sendError(res, new StoreUnavailableError('postgres', err));
     }
+    this.outages.succeeded('postgres');
     if (this.lastRoundError !== undefined) return sendError(res, this.lastRoundError);
     sendJson(res, 200, { status: 'ok', waiting: this.waiting });
   }

@@ -28,20 +28,43 @@ export interface WideningStep {
   readonly maxRatingDiff: number;
 }
 
+/**
+ * Whose waiting time sets the allowance of a pair when widening is on (see
+ * {@link MatcherOptions.wideningFollows}).
+ */
+export type WideningFollows = 'newer' | 'longer';
+
 /** Options of {@link Matcher}. */
 export interface MatcherOptions {
   /** Two players may be paired when their ratings differ by less than this (default 100). */
   readonly maxRatingDiff?: number;
   /**
    * Widening of the allowed difference with waiting time, in increasing `afterMs` order; empty
-   * (the default) turns widening off. A pair is valid when the difference is below the
-   * allowance of BOTH players, so a newcomer is never handed a far-away opponent.
+   * (the default) turns widening off. The last step is the cap: no allowance ever exceeds its
+   * `maxRatingDiff`.
    */
   readonly widening?: readonly WideningStep[];
+  /**
+   * Which player's wait widens a pair's allowance (default `'newer'`):
+   * - `'newer'`: the difference must be below BOTH players' allowances, i.e. the allowance of
+   *   the player who has waited less. A newcomer is never handed a far-away opponent, but a lone
+   *   outlier is only rescued by someone who has waited about as long.
+   * - `'longer'`: the difference must be below the allowance of the player who has waited
+   *   LONGER (as FlexMatch's expansions follow the oldest ticket), once the other player has
+   *   waited at least the first step's `afterMs`: before that, a newcomer only takes partners
+   *   within `maxRatingDiff`, so a close partner arriving meanwhile is preferred.
+   *
+   * With either rule, among pairings with the same number of pairs the one with the fewest
+   * widened pairs (difference of `maxRatingDiff` or more) wins, so a widened pair never takes a
+   * player from a partner within `maxRatingDiff` without making an extra pair.
+   */
+  readonly wideningFollows?: WideningFollows;
 }
 
 interface Score {
   pairs: number;
+  /** Pairs whose difference is `maxRatingDiff` or more. */
+  widened: number;
   waitSeconds: number;
   ratingDiff: number;
 }
@@ -49,9 +72,11 @@ interface Score {
 const better = (a: Score, b: Score): boolean =>
   a.pairs !== b.pairs
     ? a.pairs > b.pairs
-    : a.waitSeconds !== b.waitSeconds
-      ? a.waitSeconds > b.waitSeconds
-      : a.ratingDiff < b.ratingDiff;
+    : a.widened !== b.widened
+      ? a.widened < b.widened
+      : a.waitSeconds !== b.waitSeconds
+        ? a.waitSeconds > b.waitSeconds
+        : a.ratingDiff < b.ratingDiff;
 
 /**
  * The pairing algorithm: a pure function from the queue to pairs.
@@ -59,9 +84,11 @@ const better = (a: Score, b: Score): boolean =>
  * Players are grouped by region and sorted by rating; a dynamic programme over each sorted group
  * picks the pairing of rating neighbours that (1) makes the most pairs, then (2) matches the
  * longest-waiting players (waits compared in whole seconds), then (3) has the smallest total
- * rating difference. Without widening the pair count is the maximum any pairing can reach
- * (pairing only neighbours loses nothing when one threshold applies to everyone); with ratings
- * 1000, 1200, 1250 it pairs 1200 with 1250, where stepping two at a time would pair none.
+ * rating difference (with widening, the fewest widened pairs come before (2)). Players the
+ * programme left unpaired go through it again on their own, so two leftovers separated only by
+ * paired players can still meet. Without widening the pair count is the maximum any pairing can
+ * reach (pairing only neighbours loses nothing when one threshold applies to everyone); with
+ * ratings 1000, 1200, 1250 it pairs 1200 with 1250, where stepping two at a time would pair none.
  *
  * @example
  * ```ts
@@ -71,6 +98,8 @@ const better = (a: Score, b: Score): boolean =>
 export class Matcher {
   /** The base allowed difference (exclusive). */
   readonly maxRatingDiff: number;
+  /** Whose wait widens a pair's allowance. */
+  readonly wideningFollows: WideningFollows;
   private readonly widening: readonly WideningStep[];
 
   /** @param options - see {@link MatcherOptions}. */
@@ -90,8 +119,13 @@ export class Matcher {
       }
       previous = step;
     }
+    const follows = options.wideningFollows ?? 'newer';
+    if (follows !== 'newer' && follows !== 'longer') {
+      throw new InvalidOptionError('wideningFollows', `must be 'newer' or 'longer', got ${String(follows)}`);
+    }
     this.maxRatingDiff = base;
     this.widening = [...widening];
+    this.wideningFollows = follows;
   }
 
   /**
@@ -118,12 +152,18 @@ export class Matcher {
 
   /**
    * @returns whether `a` and `b` may play each other: different players, same region, ratings
-   * closer than both players' allowances.
+   * closer than the pair's allowance (see {@link MatcherOptions.wideningFollows}).
    */
   canPair(a: QueueEntry, b: QueueEntry): boolean {
     if (a.playerId === b.playerId || (a.region ?? null) !== (b.region ?? null)) return false;
     const diff = Math.abs(a.rating - b.rating);
-    return diff < this.allowance(a.waitedMs) && diff < this.allowance(b.waitedMs);
+    if (diff < this.maxRatingDiff) return true;
+    const newer = Math.min(a.waitedMs, b.waitedMs);
+    if (this.wideningFollows === 'newer') return diff < this.allowance(newer);
+    const first = this.widening[0];
+    return (
+      first !== undefined && newer >= first.afterMs && diff < this.allowance(Math.max(a.waitedMs, b.waitedMs))
+    );
   }
 
   /**
@@ -147,7 +187,22 @@ export class Matcher {
       group.push(entry);
     }
     const pairs: MatchPair[] = [];
-    for (const group of groups.values()) this.pairGroup(group, pairs);
+    for (const group of groups.values()) {
+      group.sort(
+        (a, b) =>
+          a.rating - b.rating ||
+          b.waitedMs - a.waitedMs ||
+          (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0),
+      );
+      // Leftovers (still in rating order) get another pass until no new pair forms: with widening,
+      // two unpaired players may be valid together though a paired player sat between them.
+      let left = group;
+      while (left.length >= 2) {
+        const paired = this.pairGroup(left, pairs);
+        if (paired.size === 0) break;
+        left = left.filter((e) => !paired.has(e));
+      }
+    }
     return pairs.sort(
       (x, y) =>
         y.player1.waitedMs - x.player1.waitedMs ||
@@ -155,16 +210,11 @@ export class Matcher {
     );
   }
 
-  private pairGroup(group: QueueEntry[], out: MatchPair[]): void {
-    group.sort(
-      (a, b) =>
-        a.rating - b.rating ||
-        b.waitedMs - a.waitedMs ||
-        (a.playerId < b.playerId ? -1 : a.playerId > b.playerId ? 1 : 0),
-    );
+  /** Pairs rating neighbours of `group` (sorted by rating) into `out`; returns who was paired. */
+  private pairGroup(group: readonly QueueEntry[], out: MatchPair[]): Set<QueueEntry> {
     const n = group.length;
     // best[i]: the best score over the first i players; took[i]: whether player i-1 pairs with i-2.
-    const best: Score[] = [{ pairs: 0, waitSeconds: 0, ratingDiff: 0 }];
+    const best: Score[] = [{ pairs: 0, widened: 0, waitSeconds: 0, ratingDiff: 0 }];
     const took: boolean[] = [false];
     for (let i = 1; i <= n; i++) {
       let score = best[i - 1]!;
@@ -174,10 +224,12 @@ export class Matcher {
         const b = group[i - 1]!;
         if (this.canPair(a, b)) {
           const prev = best[i - 2]!;
+          const diff = Math.abs(a.rating - b.rating);
           const candidate: Score = {
             pairs: prev.pairs + 1,
+            widened: prev.widened + (diff < this.maxRatingDiff ? 0 : 1),
             waitSeconds: prev.waitSeconds + Math.floor(a.waitedMs / 1000) + Math.floor(b.waitedMs / 1000),
-            ratingDiff: prev.ratingDiff + Math.abs(a.rating - b.rating),
+            ratingDiff: prev.ratingDiff + diff,
           };
           if (better(candidate, score)) {
             score = candidate;
@@ -188,15 +240,18 @@ export class Matcher {
       best.push(score);
       took.push(pairHere);
     }
+    const paired = new Set<QueueEntry>();
     for (let i = n; i >= 2; ) {
       if (took[i]) {
         const a = group[i - 2]!;
         const b = group[i - 1]!;
         out.push(a.waitedMs >= b.waitedMs ? { player1: a, player2: b } : { player1: b, player2: a });
+        paired.add(a).add(b);
         i -= 2;
       } else {
         i -= 1;
       }
     }
+    return paired;
   }
 }

@@ -13,16 +13,20 @@ import {
 const keys = (roomId: string) =>
   [`room:${roomId}:players`, `room:${roomId}:match_id`, `room:${roomId}:status`] as const;
 
-// Creates one or more rooms. KEYS: players, match_id, status of each room in turn. ARGV, per
-// room in the same order: match id, number of players, the player ids.
+// Creates one or more rooms. KEYS: players, match_id, status of each room in turn. ARGV: the TTL
+// in milliseconds, then, per room in the same order: match id, number of players, the player ids.
 const CREATE_ROOMS = `
-local a = 1
+local ttl = ARGV[1]
+local a = 2
 for k = 1, #KEYS, 3 do
   local n = tonumber(ARGV[a + 1])
   redis.call('DEL', KEYS[k])
-  if n > 0 then redis.call('SADD', KEYS[k], unpack(ARGV, a + 2, a + 1 + n)) end
-  redis.call('SET', KEYS[k + 1], ARGV[a])
-  redis.call('SET', KEYS[k + 2], 'waiting')
+  if n > 0 then
+    redis.call('SADD', KEYS[k], unpack(ARGV, a + 2, a + 1 + n))
+    redis.call('PEXPIRE', KEYS[k], ttl)
+  end
+  redis.call('SET', KEYS[k + 1], ARGV[a], 'PX', ttl)
+  redis.call('SET', KEYS[k + 2], 'waiting', 'PX', ttl)
   a = a + 2 + n
 end
 return #KEYS / 3`;
@@ -38,19 +42,28 @@ interface PendingRoom {
   readonly reject: (err: unknown) => void;
 }
 
-// KEYS: players, match_id, status. ARGV: player id, capacity.
+// KEYS: players, match_id, status. ARGV: player id, capacity. A players set made here (a room
+// created empty) takes the room's remaining TTL.
 const ADD_PLAYER = `
 local status = redis.call('GET', KEYS[3])
 if not status or status == 'finished' then return 0 end
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
 if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('SADD', KEYS[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[3])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 return 1`;
 
-// KEYS: status. ARGV: new status.
+// KEYS: status. ARGV: new status. KEEPTTL: a status change does not make the room immortal.
 const SET_STATUS = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+return 1`;
+
+// KEYS: players, match_id, status. ARGV: TTL in milliseconds.
+const TOUCH = `
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
 return 1`;
 
 /** The scripts, as commands ioredis defines on the client (it runs them by EVALSHA, EVAL once). */
@@ -64,6 +77,7 @@ interface RoomCommands {
     capacity: number,
   ): Promise<number>;
   netcodeSetStatus(status: string, value: RoomStatus): Promise<number>;
+  netcodeTouchRoom(players: string, match: string, status: string, ttlMs: number): Promise<number>;
 }
 
 /**
@@ -95,7 +109,8 @@ export interface RedisMulti {
  * The Redis {@link RoomManager}, on a ready `ioredis` client you own (this class never connects
  * or quits it). Keys, exactly as the design specifies:
  * `room:<room_id>:players` (SET of player ids), `room:<room_id>:match_id` (STRING) and
- * `room:<room_id>:status` (STRING `waiting` | `playing` | `finished`). Creation, adding a player and
+ * `room:<room_id>:status` (STRING `waiting` | `playing` | `finished`), each with a TTL of `ttlMs`
+from creation or the last {@link RedisRoomManager.touch} (Redis' own clock). Creation, adding a player and
  * changing the status are Lua scripts (defined on the client with `defineCommand` as
  * `netcodeCreateRooms`, `netcodeAddPlayer` and `netcodeSetStatus`) and closing is one `DEL` of the three keys, so every
  * operation is atomic. The three keys of a room hash to different slots, so use a single Redis (or
@@ -108,6 +123,7 @@ export class RedisRoomManager implements RoomManager {
   private readonly redis: RedisLike & RoomCommands;
   private readonly ids: IdGenerator;
   private readonly capacity: number;
+  private readonly ttlMs: number;
   private creating: PendingRoom[] = [];
 
   /**
@@ -115,8 +131,9 @@ export class RedisRoomManager implements RoomManager {
    * @param options - see {@link RoomManagerOptions}.
    */
   constructor(redis: RedisLike, options: RoomManagerOptions = {}) {
-    ({ ids: this.ids, capacity: this.capacity } = roomOptions(options));
+    ({ ids: this.ids, capacity: this.capacity, ttlMs: this.ttlMs } = roomOptions(options));
     redis.defineCommand('netcodeCreateRooms', { lua: CREATE_ROOMS });
+    redis.defineCommand('netcodeTouchRoom', { numberOfKeys: 3, lua: TOUCH });
     redis.defineCommand('netcodeAddPlayer', { numberOfKeys: 3, lua: ADD_PLAYER });
     redis.defineCommand('netcodeSetStatus', { numberOfKeys: 1, lua: SET_STATUS });
     this.redis = redis as RedisLike & RoomCommands;
@@ -149,7 +166,8 @@ export class RedisRoomManager implements RoomManager {
     for (let i = 0; i < pending.length; i += CREATE_BATCH) {
       const batch = pending.slice(i, i + CREATE_BATCH);
       const roomKeys = batch.flatMap((p) => keys(p.roomId));
-      this.redis.netcodeCreateRooms(roomKeys.length, ...roomKeys, ...batch.flatMap((p) => p.args)).then(
+      const args = [String(this.ttlMs), ...batch.flatMap((p) => p.args)];
+      this.redis.netcodeCreateRooms(roomKeys.length, ...roomKeys, ...args).then(
         () => {
           for (const p of batch) p.resolve();
         },
@@ -171,6 +189,11 @@ export class RedisRoomManager implements RoomManager {
     checkRoomStatus(status);
     const result = await this.redis.netcodeSetStatus(keys(roomId)[2], status);
     return result === 1;
+  }
+
+  /** {@inheritDoc RoomManager.touch} */
+  async touch(roomId: string): Promise<boolean> {
+    return (await this.redis.netcodeTouchRoom(...keys(roomId), this.ttlMs)) === 1;
   }
 
   /** {@inheritDoc RoomManager.getRoom} */

@@ -23,6 +23,15 @@ export const RTT_BUCKETS: readonly number[] = Object.freeze([
   0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2,
 ]);
 
+/**
+ * `match_rating_gap`: the absolute rating difference of a match. Ratings are integers and the
+ * matcher's limits exclusive, so `le="99"` counts the matches within the default limit of 100
+ * and 199 / 399 / 799 those within the usual widening steps.
+ */
+export const MATCH_RATING_GAP_BUCKETS: readonly number[] = Object.freeze([
+  10, 25, 50, 75, 99, 149, 199, 299, 399, 599, 799, 1000,
+]);
+
 /** `match_wait_seconds`: from an instant match to a long queue. */
 export const MATCH_WAIT_BUCKETS: readonly number[] = Object.freeze([
   0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300,

@@ -41,6 +41,14 @@ export interface MetricNames {
   readonly matchQueueSize: string;
   /** Histogram: time from first match request to being matched, in seconds. Base name `match_wait_seconds`. */
   readonly matchWait: string;
+  /** Histogram: absolute rating difference of each match. Base name `match_rating_gap`. */
+  readonly matchRatingGap: string;
+  /** Counter: match API requests and connections refused, by reason. Base name `match_requests_refused_total`. */
+  readonly matchRefused: string;
+  /** Counter: player inputs (or input frames) a room refused, by reason. Base name `inputs_rejected_total`. */
+  readonly inputsRejected: string;
+  /** Counter: connections refused a seat in a room, by reason. Base name `seats_refused_total`. */
+  readonly seatsRefused: string;
 }
 
 /**
@@ -67,6 +75,10 @@ export const METRIC_NAMES: MetricNames = Object.freeze({
   matchesCreated: 'matches_created_total',
   matchQueueSize: 'match_queue_size',
   matchWait: 'match_wait_seconds',
+  matchRatingGap: 'match_rating_gap',
+  matchRefused: 'match_requests_refused_total',
+  inputsRejected: 'inputs_rejected_total',
+  seatsRefused: 'seats_refused_total',
 });
 
 /** One key of {@link METRIC_NAMES}. */

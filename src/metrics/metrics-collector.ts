@@ -1,11 +1,25 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { InvalidOptionError } from '../core/index.js';
+import { MATCH_REFUSALS, type MatchRefusal } from '../matchmaking/caller.js';
 import type { MatchObserver } from '../matchmaking/match-observer.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
+import {
+  INPUT_REJECTIONS,
+  type InputRejection,
+  type RoomObserver,
+  SEAT_REFUSALS,
+  type SeatRefusal,
+} from '../server/room-observer.js';
 import type { TickObserver } from '../server/tick-observer.js';
 import type { DropReason, TransportObserver } from '../transport/transport-observer.js';
 import { BucketCounts, type HistogramSeries, registerBucketHistogram } from './bucket-histogram.js';
-import { MATCH_WAIT_BUCKETS, PACKET_SIZE_BUCKETS, RTT_BUCKETS, TICK_DURATION_BUCKETS } from './buckets.js';
+import {
+  MATCH_RATING_GAP_BUCKETS,
+  MATCH_WAIT_BUCKETS,
+  PACKET_SIZE_BUCKETS,
+  RTT_BUCKETS,
+  TICK_DURATION_BUCKETS,
+} from './buckets.js';
 import { EXACT_LIMIT, IntegerCounts } from './integer-counts.js';
 import { type MetricNames, metricNames } from './metric-names.js';
 import { registerProcessMetrics } from './process-metrics.js';
@@ -21,6 +35,7 @@ export const DROP_REASONS: readonly (DropReason | 'stale')[] = Object.freeze([
   'rate_limited',
   'blocked',
   'unauthenticated',
+  'replayed',
   'stale',
 ]);
 
@@ -52,8 +67,9 @@ const RESERVED_LABELS = new Set(['le', 'reason', 'direction']);
  *
  * Hand the observers to the layers: {@link MetricsCollector.channelObserver} to every
  * `ReliableUdpChannel`, {@link MetricsCollector.transportObserver} to the `UdpTransport` and the
- * connection server, {@link MetricsCollector.tickObserver} to the tick loop and
- * {@link MetricsCollector.matchObserver} to the `MatchServer`. One collector serves any number of
+ * connection server, {@link MetricsCollector.tickObserver} to the tick loop,
+ * {@link MetricsCollector.roomObserver} to the `RoomHost` and {@link MetricsCollector.matchObserver}
+ * to the `MatchServer`. One collector serves any number of
  * producers; their counts add up.
  *
  * The observers only add to plain numbers (no label lookup, no allocation); the prom-client
@@ -84,13 +100,14 @@ export class MetricsCollector {
   private readonly transport: TransportObserver;
   private readonly ticks: TickObserver;
   private readonly match: MatchObserver;
+  private readonly room: RoomObserver;
   /** Registers each group's metric families, once, when its observer is first taken. */
   private readonly families: Record<Group, () => void>;
   private readonly registered = new Set<Group>();
 
   /**
    * @param options - registry, name prefix, constant labels, process metrics.
-   * @throws {@link InvalidOptionError} for a bad prefix or label, or (option `registry`) when the
+   * @throws InvalidOptionError - for a bad prefix or label, or (option `registry`) when the
    *   registry already holds one of these metric names. The observer getters throw the same when
    *   another collector on the registry registered a name first.
    */
@@ -125,6 +142,8 @@ export class MetricsCollector {
     const receivedExact = sizeReceived.exact;
     const rtt = new BucketCounts(RTT_BUCKETS);
     const matchWait = new BucketCounts(MATCH_WAIT_BUCKETS);
+    const matchGap = new BucketCounts(MATCH_RATING_GAP_BUCKETS);
+    const refused = new Map<MatchRefusal, number>(MATCH_REFUSALS.map((reason) => [reason, 0]));
 
     this.channel = {
       // Once per packet each: IntegerCounts.observe written out, so a packet touches the counter
@@ -182,6 +201,26 @@ export class MetricsCollector {
         c.activeRooms = count;
       },
     };
+    const inputsRejected = new Float64Array(INPUT_REJECTIONS.length);
+    const seatsRefused = new Float64Array(SEAT_REFUSALS.length);
+    const rejectionIndex = Object.fromEntries(INPUT_REJECTIONS.map((r, i) => [r, i])) as Record<
+      InputRejection,
+      number
+    >;
+    const refusalIndex = Object.fromEntries(SEAT_REFUSALS.map((r, i) => [r, i])) as Record<
+      SeatRefusal,
+      number
+    >;
+    this.room = {
+      inputRejected: (reason) => {
+        const i = rejectionIndex[reason];
+        if (i !== undefined) inputsRejected[i]!++;
+      },
+      seatRefused: (reason) => {
+        const i = refusalIndex[reason];
+        if (i !== undefined) seatsRefused[i]!++;
+      },
+    };
     this.match = {
       matchRequest: () => {
         c.matchRequests++;
@@ -194,6 +233,13 @@ export class MetricsCollector {
       },
       matchWait: (seconds) => {
         matchWait.observe(seconds);
+      },
+      matchRatingGap: (gap) => {
+        matchGap.observe(gap);
+      },
+      requestRefused: (reason) => {
+        const n = refused.get(reason);
+        if (n !== undefined) refused.set(reason, n + 1);
       },
     };
 
@@ -235,8 +281,35 @@ export class MetricsCollector {
           });
         },
       });
+    const byReason = (name: string, help: string, reasons: readonly string[], counts: Float64Array) =>
+      new Counter({
+        name,
+        help,
+        labelNames: [...labelNames, 'reason'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          reasons.forEach((reason, i) => {
+            this.inc({ ...labels, reason }, counts[i]!);
+          });
+        },
+      });
     this.families = {
       drops,
+      room: () => {
+        byReason(
+          names.inputsRejected,
+          'Player inputs (or input frames) refused, by reason.',
+          INPUT_REJECTIONS,
+          inputsRejected,
+        );
+        byReason(
+          names.seatsRefused,
+          'Connections refused a seat in a room, by reason.',
+          SEAT_REFUSALS,
+          seatsRefused,
+        );
+      },
       channel: () => {
         counter(names.reliableRetries, 'Reliable messages sent again.', () => c.retries);
         counter(
@@ -288,6 +361,19 @@ export class MetricsCollector {
         histogram(names.matchWait, 'Time from first match request to being matched.', [
           { labels, counts: matchWait },
         ]);
+        histogram(names.matchRatingGap, 'Absolute rating difference of the two players of a match.', [
+          { labels, counts: matchGap },
+        ]);
+        new Counter({
+          name: names.matchRefused,
+          help: 'Match API requests and connections refused, by reason.',
+          labelNames: [...labelNames, 'reason'],
+          registers: [registry],
+          collect() {
+            this.reset();
+            for (const [reason, n] of refused) this.inc({ ...labels, reason }, n);
+          },
+        });
       },
     };
 
@@ -327,11 +413,21 @@ export class MetricsCollector {
 
   /**
    * Implements the match server's {@link MatchObserver}; the first access registers
-   * `match_requests_total`, `matches_created_total`, `match_queue_size` and `match_wait_seconds`.
+   * `match_requests_total`, `matches_created_total`, `match_queue_size`, `match_wait_seconds`,
+   * `match_rating_gap` and `match_requests_refused_total` (by `reason`: see {@link MatchRefusal}).
    */
   get matchObserver(): MatchObserver {
     this.use('match');
     return this.match;
+  }
+
+  /**
+   * Implements the rooms' {@link RoomObserver} (pass it as `RoomHost`'s `roomObserver`); the first
+   * access registers `inputs_rejected_total` and `seats_refused_total`, every reason at 0.
+   */
+  get roomObserver(): RoomObserver {
+    this.use('room');
+    return this.room;
   }
 
   private use(group: Group): void {
@@ -351,7 +447,7 @@ export class MetricsCollector {
 }
 
 /** Metric families registered together, when their observer is first taken. */
-type Group = 'drops' | 'channel' | 'transport' | 'tick' | 'match';
+type Group = 'drops' | 'channel' | 'transport' | 'tick' | 'match' | 'room';
 
 /** The plain numbers the observers add to. One object, fixed shape, for a fast hot path. */
 class Totals {

@@ -47,6 +47,10 @@ export interface MonitoringQueries {
   readonly matchQueueSize: string;
   /** `q`-quantile of the time from request to match. */
   matchWaitQuantile(q: number): string;
+  /** `q`-quantile of the absolute rating difference of a match. */
+  matchRatingGapQuantile(q: number): string;
+  /** Mean absolute rating difference of the matches made in the last minute. */
+  readonly matchRatingGapMean: string;
 }
 
 /** Builds the {@link MonitoringQueries} for a set of metric names. */
@@ -73,5 +77,7 @@ export function monitoringQueries(names: MetricNames): MonitoringQueries {
     matchCreateRate: rate(names.matchesCreated),
     matchQueueSize: names.matchQueueSize,
     matchWaitQuantile: (q) => quantile(q, names.matchWait),
+    matchRatingGapQuantile: (q) => quantile(q, names.matchRatingGap),
+    matchRatingGapMean: `${rate(`${names.matchRatingGap}_sum`)} / ${rate(`${names.matchRatingGap}_count`)}`,
   };
 }

@@ -2,6 +2,7 @@ import { type Clock, InvalidOptionError } from '../core/index.js';
 import type { ChannelObserver } from './channel-observer.js';
 import { EntryKind, maxEntryOverhead } from './message-codec.js';
 import { MAX_HEADER_BYTES } from './packet-header.js';
+import { largestMessageCost } from './reliable-receive-buffer.js';
 
 /** Options of {@link ReliableUdpChannel}. Limits are in bytes, messages or milliseconds. */
 export interface ReliableUdpChannelOptions {
@@ -42,7 +43,13 @@ export interface ReliableUdpChannelOptions {
   sendQueueSize?: number;
   /** Sequenced plus unreliable messages queued between two `update()` calls (default 256). */
   unreliableQueueSize?: number;
-  /** Bytes of early (out-of-order) reliable data the receiver buffers (default 1 MiB). */
+  /**
+   * Bytes the receiver may hold for reliable messages not yet delivered: early (out-of-order)
+   * messages, fragments, and the message next in order, each held array charged its bytes plus a
+   * fixed overhead (256). Part of it, the cost of one largest message (`maxMessageSize` plus the
+   * overhead of its fragments), is kept for the message next in order, so it must be at least
+   * that. Default: 1 MiB, or twice that cost if larger.
+   */
   maxReceiveBufferBytes?: number;
   /** Sent and received packets tracked for acks and duplicate detection, a power of two >= 32 (default 1024). */
   packetBufferSize?: number;
@@ -71,6 +78,8 @@ export interface ResolvedChannelOptions {
   sendQueueSize: number;
   unreliableQueueSize: number;
   maxReceiveBufferBytes: number;
+  /** What the largest message costs the receive buffer; kept free for the message next in order. */
+  receiveReserveBytes: number;
   packetBufferSize: number;
   initialRtoMs: number;
   minRtoMs: number;
@@ -110,6 +119,13 @@ export function resolveChannelOptions(o: ReliableUdpChannelOptions): ResolvedCha
   const packetBufferSize = int('packetBufferSize', 1024, 32, 32_768);
   if ((packetBufferSize & (packetBufferSize - 1)) !== 0)
     throw new InvalidOptionError('packetBufferSize', `must be a power of two, got ${packetBufferSize}`);
+  const receiveReserveBytes = largestMessageCost(maxMessageSize, fragmentSize);
+  const maxReceiveBufferBytes = int(
+    'maxReceiveBufferBytes',
+    Math.max(1 << 20, 2 * receiveReserveBytes),
+    receiveReserveBytes,
+    2 ** 31,
+  );
   const minRtoMs = int('minRtoMs', 100, 1, 60_000);
   const maxRtoMs = int('maxRtoMs', 2000, minRtoMs, 600_000);
   return {
@@ -120,7 +136,8 @@ export function resolveChannelOptions(o: ReliableUdpChannelOptions): ResolvedCha
     windowSize,
     sendQueueSize,
     unreliableQueueSize: int('unreliableQueueSize', 256, 1, 1 << 20),
-    maxReceiveBufferBytes: int('maxReceiveBufferBytes', 1 << 20, 0, 2 ** 31),
+    maxReceiveBufferBytes,
+    receiveReserveBytes,
     packetBufferSize,
     initialRtoMs: int('initialRtoMs', Math.min(Math.max(1000, minRtoMs), maxRtoMs), minRtoMs, maxRtoMs),
     minRtoMs,

@@ -1,3 +1,4 @@
+import { markError } from '../core/errors.js';
 import { NetcodeError } from '../core/index.js';
 import type { MessageKind } from './channel-counters.js';
 
@@ -7,6 +8,10 @@ import type { MessageKind } from './channel-counters.js';
  * Code `ERR_MESSAGE_TOO_LARGE`.
  */
 export class MessageTooLargeError extends NetcodeError {
+  static {
+    markError(MessageTooLargeError, 'MessageTooLargeError');
+  }
+
   /** The message's size in bytes. */
   readonly size: number;
   /** The limit it exceeded for its kind, in bytes. */
@@ -32,6 +37,10 @@ export class MessageTooLargeError extends NetcodeError {
  * later. Code `ERR_SEND_QUEUE_FULL`.
  */
 export class SendQueueFullError extends NetcodeError {
+  static {
+    markError(SendQueueFullError, 'SendQueueFullError');
+  }
+
   /** The kind that was refused. */
   readonly kind: MessageKind;
   /** The queue's capacity in messages. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type Clock, InvalidStateError } from '../core/index.js';
+import { type Clock, InvalidArgumentError, InvalidStateError } from '../core/index.js';
 import { ByteSlab } from './byte-slab.js';
 import { type ChannelCounters, createChannelCounters, type MessageKind } from './channel-counters.js';
 import type { ChannelObserver } from './channel-observer.js';
@@ -43,6 +43,10 @@ export interface ChannelBufferUsage {
   receiveWindowCapacity: number;
   receiveBufferedBytes: number;
   receiveBufferedPieces: number;
+  /** `maxReceiveBufferBytes`: the cap on held bytes plus the overhead of held arrays. */
+  receiveBufferCapacity: number;
+  /** Part of the capacity kept for the message next in order. */
+  receiveReserveBytes: number;
   sentPacketsTracked: number;
   receivedPacketsTracked: number;
   packetBufferCapacity: number;
@@ -161,6 +165,7 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       this.opts.windowSize,
       this.opts.maxMessageSize,
       this.opts.maxReceiveBufferBytes,
+      this.opts.receiveReserveBytes,
       this.receiveSlab,
     );
     const packetBytes = this.opts.headroom + this.opts.maxPacketSize;
@@ -225,10 +230,11 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
    * @throws MessageTooLargeError - over {@link ReliableUdpChannel.maxMessageSize} for its kind.
    * @throws SendQueueFullError - the queue for its kind is full.
    * @throws InvalidStateError - the channel has timed out.
+   * @throws InvalidArgumentError - `payload` is not a `Uint8Array`.
    */
   send(payload: Uint8Array, kind: MessageKind = 'reliable'): void {
     if (this.timedOut) throw new InvalidStateError('send on a ReliableUdpChannel that has timed out');
-    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array');
+    if (!(payload instanceof Uint8Array)) throw new InvalidArgumentError('payload', 'must be a Uint8Array');
     const limit = this.maxMessageSize(kind);
     if (payload.length > limit) {
       this.stats.sendTooLarge++;
@@ -384,8 +390,8 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       return;
     }
     // Reliable data that does not fit the receive buffers is skipped and the packet left
-    // unacknowledged (so all of it is resent); what fits is kept. The message next in order
-    // always fits, so the channel cannot stall.
+    // unacknowledged (so all of it is resent); what fits is kept. Room for the largest message is
+    // kept for the one next in order, so the channel cannot stall.
     let pending = 0;
     let nextInOrder = this.receiveBuffer.expected;
     let complete = true;
@@ -462,6 +468,8 @@ export class ReliableUdpChannel extends EventEmitter<ReliableUdpChannelEvents> {
       receiveWindowCapacity: this.opts.windowSize,
       receiveBufferedBytes: this.receiveBuffer.bufferedBytes,
       receiveBufferedPieces: this.receiveBuffer.pieces,
+      receiveBufferCapacity: this.opts.maxReceiveBufferBytes,
+      receiveReserveBytes: this.opts.receiveReserveBytes,
       sentPacketsTracked: this.packets.sent.occupied(),
       receivedPacketsTracked: this.packets.received.occupied(),
       packetBufferCapacity: this.opts.packetBufferSize,

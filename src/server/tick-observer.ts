@@ -1,6 +1,6 @@
 /**
- * What a server tick loop reports each tick. The server frame (tick loop and rooms) implements
- * the producer side; the metrics module implements this interface.
+ * What a server tick loop reports: {@link TickLoop} calls `tick` after each tick; `activeRooms` is
+ * for the program's room code to call. The metrics module's `MetricsCollector` implements it.
  */
 export interface TickObserver {
   /** One tick ran for `seconds` seconds of wall time (work only, not the sleep). */

@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '../core/index.js';
+
 /**
  * @internal Writes unsigned values of 1 to 32 bits, most significant bit first, into a buffer
  * that grows as needed and is reused between packets (call {@link BitWriter.reset}).
@@ -30,7 +32,7 @@ export class BitWriter {
   write(value: number, bits: number): void {
     if (bits === 0) return;
     if (!(bits > 0 && bits <= 32 && value >= 0 && value < 2 ** bits && Number.isInteger(value)))
-      throw new RangeError(`BitWriter.write: ${value} does not fit ${bits} bits`);
+      throw new InvalidArgumentError('value', `BitWriter.write: ${value} does not fit ${bits} bits`);
     const end = this.bitPos + bits;
     if (end > this.buf.length * 8) this.grow(end);
     let remaining = bits;

@@ -81,8 +81,8 @@ interface ClientState {
  * client acknowledged, or a full snapshot when it has none or it left the ring buffer. Packets
  * go out as unreliable messages: a lost one is never resent, the next delta covers it.
  *
- * Memory: `bufferSize` snapshots (unchanged entities shared between them) plus one number per
- * client.
+ * Memory: `bufferSize` snapshots (unchanged entities shared between them) plus, per client, its
+ * acknowledged ticks and a record of the packets sent to it (`bufferSize` entries each).
  *
  * @example
  * ```ts

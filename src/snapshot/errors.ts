@@ -1,13 +1,21 @@
+import { markError } from '../core/errors.js';
 import { NetcodeError } from '../core/index.js';
 
 /**
  * A snapshot or ack from the network was rejected. The decoders return these (they never throw
  * on bytes from the network); switch on `code`. Each rejection is also counted.
  */
-export class SnapshotDecodeError extends NetcodeError {}
-
+export class SnapshotDecodeError extends NetcodeError {
+  static {
+    markError(SnapshotDecodeError, 'SnapshotDecodeError');
+  }
+}
 /** The packet ended before its last field or bit: `ERR_SNAPSHOT_TRUNCATED`. */
 export class SnapshotTruncatedError extends SnapshotDecodeError {
+  static {
+    markError(SnapshotTruncatedError, 'SnapshotTruncatedError');
+  }
+
   /** @param message - where the data ran out. */
   constructor(message: string) {
     super('ERR_SNAPSHOT_TRUNCATED', message);
@@ -19,6 +27,10 @@ export class SnapshotTruncatedError extends SnapshotDecodeError {
  * update of an entity the baseline lacks, trailing garbage: `ERR_SNAPSHOT_MALFORMED`.
  */
 export class SnapshotMalformedError extends SnapshotDecodeError {
+  static {
+    markError(SnapshotMalformedError, 'SnapshotMalformedError');
+  }
+
   /** @param message - what is wrong. */
   constructor(message: string) {
     super('ERR_SNAPSHOT_MALFORMED', message);
@@ -27,6 +39,10 @@ export class SnapshotMalformedError extends SnapshotDecodeError {
 
 /** The peer encodes with a different schema (hash differs): `ERR_SNAPSHOT_SCHEMA_MISMATCH`. */
 export class SnapshotSchemaMismatchError extends SnapshotDecodeError {
+  static {
+    markError(SnapshotSchemaMismatchError, 'SnapshotSchemaMismatchError');
+  }
+
   /** Our schema hash. */
   readonly expected: number;
   /** The hash on the wire. */
@@ -48,6 +64,10 @@ export class SnapshotSchemaMismatchError extends SnapshotDecodeError {
 
 /** A delta refers to a baseline tick the client does not hold: `ERR_SNAPSHOT_UNKNOWN_BASELINE`. */
 export class SnapshotUnknownBaselineError extends SnapshotDecodeError {
+  static {
+    markError(SnapshotUnknownBaselineError, 'SnapshotUnknownBaselineError');
+  }
+
   /** The baseline tick the packet refers to. */
   readonly baselineTick: number;
 
@@ -60,6 +80,10 @@ export class SnapshotUnknownBaselineError extends SnapshotDecodeError {
 
 /** The snapshot is not newer than the newest one decoded (late or duplicate): `ERR_SNAPSHOT_STALE`. */
 export class SnapshotStaleError extends SnapshotDecodeError {
+  static {
+    markError(SnapshotStaleError, 'SnapshotStaleError');
+  }
+
   /**
    * The packet's tick (for a delta whose header gives its distance only relative to a baseline the
    * client never decoded: the latest tick it can have).
@@ -82,6 +106,10 @@ export class SnapshotStaleError extends SnapshotDecodeError {
  * {@link DeltaSnapshotter.capture}; nothing is captured.
  */
 export class InvalidEntityError extends NetcodeError {
+  static {
+    markError(InvalidEntityError, 'InvalidEntityError');
+  }
+
   /** @param message - which entity and field. */
   constructor(message: string) {
     super('ERR_SNAPSHOT_INVALID_ENTITY', message);

@@ -4,7 +4,7 @@
  * {@link SnapshotInterpolator} on the client. Wire format: `proto/snapshot.proto` and
  * `docs/snapshots.md`.
  *
- * @module
+ * @module @pong/netcode/snapshot
  */
 export {
   type AckResult,

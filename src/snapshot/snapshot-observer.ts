@@ -2,7 +2,8 @@ import type { SnapshotDecodeError } from './errors.js';
 
 /**
  * Optional hooks of {@link DeltaSnapshotter} and {@link SnapshotClient}, called synchronously.
- * Every member is optional; the metrics module adapts them to Prometheus.
+ * Every member is optional. The metrics module has no adapter for it: implement the hooks you need
+ * (snapshot bytes per client, rejections by `error.code`) with your own counters.
  */
 export interface SnapshotObserver {
   /**

@@ -36,8 +36,6 @@ export interface AddressState {
   readonly bucket: TokenBucket;
   bytesReceived: number;
   bytesSent: number;
-  /** A token validation for this address is under way. */
-  validating: boolean;
 }
 
 /**
@@ -74,12 +72,10 @@ export class AddressTable {
   /** Adds a state for `key`, evicting the least recently used entry when full. */
   add(key: string, state: AddressState): void {
     if (this.entries.size >= this.capacity) {
-      // Never evict an entry whose token validation is under way (its reply budget is reserved).
-      for (const [oldKey, old] of this.entries) {
-        if (old.validating) continue;
-        this.entries.delete(oldKey);
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) {
+        this.entries.delete(oldest.value);
         this.evicted++;
-        break;
       }
     }
     this.entries.set(key, state);

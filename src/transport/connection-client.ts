@@ -10,6 +10,7 @@ import {
   type Timers,
 } from '../core/index.js';
 import type { ChannelObserver } from '../reliability/channel-observer.js';
+import type { PublicConnectToken } from './connect-token/index.js';
 import type {
   Connection,
   ConnectionChannelOptions,
@@ -21,20 +22,26 @@ import { check } from './connection-options.js';
 import {
   ConnectionPacketType,
   type Cookie,
+  challengeResponseSize,
   DenyReason,
-  isKeepAlive,
   MAX_CONNECT_TOKEN_BYTES,
   NONCE_BYTES,
   readAccepted,
   readChallenge,
+  readClientId,
   readDenied,
-  readDisconnect,
   readPacketType,
-  readPayload,
   sameNonce,
   writeChallengeResponse,
   writeConnectRequest,
 } from './connection-packets.js';
+import {
+  deriveSessionKey,
+  KEY_BYTES,
+  openHandshake,
+  type SessionKeys,
+  sealHandshake,
+} from './connection-seal.js';
 import type { DatagramTransport, PeerAddress } from './datagram-transport.js';
 import { ConnectFailedError } from './errors.js';
 import { RepeatingTimer } from './repeating-timer.js';
@@ -49,7 +56,8 @@ export type ClientDisconnectReason =
   | 'connect_timeout'
   | 'denied_server_full'
   | 'denied_token_rejected'
-  | 'denied_version_mismatch';
+  | 'denied_version_mismatch'
+  | 'denied_token_in_use';
 
 /** Where a {@link ConnectionClient} is in its life. */
 export type ConnectionClientState = 'idle' | 'requesting' | 'responding' | 'connected' | 'disconnected';
@@ -58,14 +66,20 @@ export type ConnectionClientState = 'idle' | 'requesting' | 'responding' | 'conn
 export interface ConnectionClientOptions extends ConnectionTimings {
   /** The local socket (a `UdpTransport`) or simulated endpoint. The client does not close it. */
   transport: DatagramTransport;
-  /** The server's address. Packets from any other address are dropped as `unauthenticated`. */
-  server: PeerAddress;
-  /** Application protocol id (uint32); must match the server's. */
-  protocolId: number;
+  /**
+   * The decoded connect token from the matchmaker (`decodeConnectToken`): its handshake token is
+   * sent to the server, its keys seal and open every packet, and its protocol id, server address and
+   * timeout are used.
+   */
+  token: PublicConnectToken;
+  /**
+   * Where to send (default: the token's `serverAddress`); set it to reach the server through a
+   * proxy or another spelling of its address. Packets from any other address are dropped as
+   * `unauthenticated`.
+   */
+  server?: PeerAddress;
   /** Application protocol version (uint16, default 0); must match the server's. */
   protocolVersion?: number;
-  /** Opaque connect token for the server's `validateToken` (at most 256 bytes; default empty). */
-  token?: Uint8Array;
   /** Time source (default `systemClock`). */
   clock?: Clock;
   /** Timer functions `start()` schedules with (default `systemTimers`); inject to drive it by hand. */
@@ -114,6 +128,7 @@ const DENY_REASONS: Record<number, ClientDisconnectReason> = {
   [DenyReason.ServerFull]: 'denied_server_full',
   [DenyReason.TokenRejected]: 'denied_token_rejected',
   [DenyReason.VersionMismatch]: 'denied_version_mismatch',
+  [DenyReason.TokenInUse]: 'denied_token_in_use',
 };
 
 /**
@@ -126,9 +141,7 @@ const DENY_REASONS: Record<number, ClientDisconnectReason> = {
  * const transport = await UdpTransport.bind({ host: '0.0.0.0' });
  * const client = new ConnectionClient({
  *   transport,
- *   server: { address: '203.0.113.5', port: 40000 },
- *   protocolId: 0x504f4e47,
- *   token, // from the matchmaker
+ *   token: decodeConnectToken(bytesFromTheMatchmaker),
  *   random: createCryptoRandom(),
  * });
  * client.start(10);
@@ -144,7 +157,7 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
   private readonly server: PeerAddress;
   private readonly protocolId: number;
   private readonly protocolVersion: number;
-  private readonly token: Uint8Array;
+  private readonly token: ConnectToken;
   private readonly clock: Clock;
   private readonly random: RandomSource;
   private readonly logger: Logger;
@@ -156,6 +169,8 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
   private current: ConnectionClientState = 'idle';
   private nonce: Uint8Array = new Uint8Array(NONCE_BYTES);
   private handshakePacket: Uint8Array | undefined;
+  /** This attempt's session keys (derived from the token's keys, our nonce and the cookie). */
+  private keys: SessionKeys | undefined;
   private attemptStartedAt = 0;
   private lastHandshakeSentAt = 0;
   private conn: Connection | undefined;
@@ -167,19 +182,16 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
     super();
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'required');
     this.transport = check.transport(options.transport);
-    const server = options.server;
+    this.token = checkToken(options.token, this.transport.maxDatagramSize);
+    const server = options.server ?? parseServerAddress(this.token.serverAddress);
     if (!server || typeof server.address !== 'string' || !Number.isInteger(server.port))
-      throw new InvalidOptionError('server', 'must be a PeerAddress');
-    this.server = Object.freeze({ address: server.address, port: server.port });
-    this.protocolId = check.int('protocolId', options.protocolId, Number.NaN, 0, 0xffffffff);
-    this.protocolVersion = check.int('protocolVersion', options.protocolVersion, 0, 0, 0xffff);
-    const token = options.token ?? new Uint8Array(0);
-    if (!(token instanceof Uint8Array) || token.length > MAX_CONNECT_TOKEN_BYTES)
       throw new InvalidOptionError(
-        'token',
-        `must be a Uint8Array of at most ${MAX_CONNECT_TOKEN_BYTES} bytes`,
+        options.server === undefined ? 'token.serverAddress' : 'server',
+        'must be a PeerAddress ("host:port" in the token)',
       );
-    this.token = token.slice();
+    this.server = Object.freeze({ address: server.address, port: server.port });
+    this.protocolId = this.token.protocolId;
+    this.protocolVersion = check.int('protocolVersion', options.protocolVersion, 0, 0, 0xffff);
     if (!options.random || typeof options.random.next !== 'function')
       throw new InvalidOptionError('random', 'must be a RandomSource');
     this.random = options.random;
@@ -189,11 +201,11 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
     this.observer = options.observer;
     this.handshakeRetryMs = check.positive('handshakeRetryMs', options.handshakeRetryMs, 100);
     this.connectTimeoutMs = check.positive('connectTimeoutMs', options.connectTimeoutMs, 5000);
-    this.connectionFactory = new ConnectionFactory(options, this.clock, this.transport);
+    this.connectionFactory = new ConnectionFactory(options, this.clock, this.transport, this.protocolId);
     this.stats = {
       packetsReceived: 0,
       packetsSent: 0,
-      dropped: { oversized: 0, malformed: 0, rate_limited: 0, blocked: 0, unauthenticated: 0 },
+      dropped: { oversized: 0, malformed: 0, rate_limited: 0, blocked: 0, unauthenticated: 0, replayed: 0 },
       handshakePacketsSent: 0,
       handshakesIgnored: 0,
       sendErrors: 0,
@@ -231,6 +243,7 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
     const nonce = new Uint8Array(NONCE_BYTES);
     for (let i = 0; i < NONCE_BYTES; i++) nonce[i] = Math.floor(this.random.next() * 256);
     this.nonce = nonce;
+    this.keys = undefined;
     this.current = 'requesting';
     this.attemptStartedAt = this.clock.now();
     this.sendHandshake(writeConnectRequest(this.protocolId, this.protocolVersion, nonce));
@@ -296,9 +309,18 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
       }
       case ConnectionPacketType.Accepted: {
         const accepted = readAccepted(data);
-        if (this.checkHandshakePacket(accepted) && this.current === 'responding')
-          this.establish(accepted!.clientId);
-        else if (accepted !== undefined) this.ignoreHandshake(accepted.nonce);
+        if (!this.checkHandshakePacket(accepted)) {
+          if (accepted !== undefined) this.drop('unauthenticated');
+          return;
+        }
+        if (this.current !== 'responding') {
+          this.stats.handshakesIgnored++;
+          return;
+        }
+        // Only the server holding the token's key could seal it: this is the server the token names.
+        const plain = openHandshake(this.keys!.receive, accepted!.ad, accepted!.sealed);
+        if (plain === undefined) this.drop('unauthenticated');
+        else this.establish(readClientId(plain));
         return;
       }
       case ConnectionPacketType.Denied: {
@@ -308,24 +330,15 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
         else if (denied !== undefined) this.ignoreHandshake(denied.nonce);
         return;
       }
-      case ConnectionPacketType.Payload: {
-        const packet = readPayload(data);
-        if (packet === undefined) this.drop('malformed');
-        else if (connection === undefined) this.drop('unauthenticated');
-        else connection.receivePayload(packet);
-        return;
-      }
+      case ConnectionPacketType.Payload:
       case ConnectionPacketType.KeepAlive:
-        if (!isKeepAlive(data)) this.drop('malformed');
-        else if (connection === undefined) this.drop('unauthenticated');
-        else connection.touch();
-        return;
       case ConnectionPacketType.Disconnect: {
-        const packet = readDisconnect(data);
-        if (packet === undefined) this.drop('malformed');
-        else if (connection === undefined || !sameNonce(packet.nonce, connection.nonce))
+        if (connection === undefined) {
           this.drop('unauthenticated');
-        else connection.close('remote', false);
+          return;
+        }
+        const refused = connection.receive(data);
+        if (refused !== undefined) this.drop(refused);
         return;
       }
       default:
@@ -349,7 +362,20 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
   }
 
   private responsePacket(cookie: Cookie): Uint8Array {
-    return writeChallengeResponse(this.protocolId, this.protocolVersion, this.nonce, cookie, this.token);
+    const keys = {
+      send: deriveSessionKey(this.token.clientToServerKey, this.nonce, cookie),
+      receive: deriveSessionKey(this.token.serverToClientKey, this.nonce, cookie),
+    };
+    this.keys = keys;
+    // The proof: a tag under our key over the packet, which a copy of the handshake token alone cannot make.
+    return writeChallengeResponse(
+      this.protocolId,
+      this.protocolVersion,
+      this.nonce,
+      cookie,
+      this.token.handshakeToken,
+      (signed) => sealHandshake(keys.send, signed, new Uint8Array(0)),
+    );
   }
 
   private establish(clientId: number): void {
@@ -357,7 +383,9 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
       id: clientId,
       peer: this.server,
       nonce: this.nonce,
-      userData: undefined,
+      token: undefined,
+      keys: this.keys!,
+      timeoutMs: this.token.timeoutMs,
       transmit: (data) => this.send(data),
       onClosed: (_c, reason) => {
         this.conn = undefined;
@@ -404,4 +432,52 @@ export class ConnectionClient extends EventEmitter<ConnectionClientEvents> {
     this.stats.dropped[reason]++;
     this.observer?.datagramDropped?.(reason);
   }
+}
+
+/** The parts of a public connect token a client connects with. */
+type ConnectToken = Pick<
+  PublicConnectToken,
+  'protocolId' | 'timeoutMs' | 'serverAddress' | 'clientToServerKey' | 'serverToClientKey' | 'handshakeToken'
+>;
+
+/** Validates the `token` option and keeps a private copy of what the client uses. */
+function checkToken(token: PublicConnectToken | undefined, maxDatagramSize: number): ConnectToken {
+  if (token === null || typeof token !== 'object')
+    throw new InvalidOptionError('token', 'must be a decoded connect token (decodeConnectToken)');
+  const key = (name: 'clientToServerKey' | 'serverToClientKey'): Uint8Array => {
+    const value = token[name];
+    if (!(value instanceof Uint8Array) || value.length !== KEY_BYTES)
+      throw new InvalidOptionError(`token.${name}`, `must be a Uint8Array of ${KEY_BYTES} bytes`);
+    return value.slice();
+  };
+  const handshake = token.handshakeToken;
+  if (!(handshake instanceof Uint8Array) || handshake.length > MAX_CONNECT_TOKEN_BYTES)
+    throw new InvalidOptionError(
+      'token.handshakeToken',
+      `must be a Uint8Array of at most ${MAX_CONNECT_TOKEN_BYTES} bytes`,
+    );
+  if (challengeResponseSize(handshake.length) > maxDatagramSize)
+    throw new InvalidOptionError(
+      'token.handshakeToken',
+      `does not fit the transport's maxDatagramSize (${maxDatagramSize})`,
+    );
+  if (typeof token.serverAddress !== 'string')
+    throw new InvalidOptionError('token.serverAddress', 'must be a string "host:port"');
+  return Object.freeze({
+    protocolId: check.int('token.protocolId', token.protocolId, Number.NaN, 0, 0xffffffff),
+    timeoutMs: check.positive('token.timeoutMs', token.timeoutMs, Number.NaN),
+    serverAddress: token.serverAddress,
+    clientToServerKey: key('clientToServerKey'),
+    serverToClientKey: key('serverToClientKey'),
+    handshakeToken: handshake.slice(),
+  });
+}
+
+/** `host:port` or `[host]:port` as a PeerAddress, or `undefined`. */
+function parseServerAddress(text: string): PeerAddress | undefined {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  if (match === null) return undefined;
+  const port = Number(match[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { address: (match[1] ?? match[2])!, port };
 }

@@ -12,7 +12,7 @@ import type { DatagramTransport } from './datagram-transport.js';
 /** What differs between the connections of one owner. @internal */
 export type ConnectionPeerInit = Pick<
   ConnectionInit,
-  'id' | 'peer' | 'nonce' | 'userData' | 'transmit' | 'onClosed'
+  'id' | 'peer' | 'nonce' | 'token' | 'keys' | 'timeoutMs' | 'transmit' | 'onClosed'
 >;
 
 /** The options a server or client passes on to each of its connections. @internal */
@@ -31,16 +31,25 @@ export interface ConnectionFactoryOptions extends ConnectionTimings {
 export class ConnectionFactory {
   private readonly shared: Omit<ConnectionInit, keyof ConnectionPeerInit>;
 
-  constructor(options: ConnectionFactoryOptions, clock: Clock, transport: DatagramTransport) {
+  constructor(
+    options: ConnectionFactoryOptions,
+    clock: Clock,
+    transport: DatagramTransport,
+    protocolId: number,
+  ) {
     const { maxDatagramSize } = transport;
     const channel = check.channel(options.channel, maxDatagramSize);
+    const fresh = transport.freshDatagrams === true;
     this.shared = {
       clock,
       maxDatagramSize,
+      protocolId,
+      // A transport that hands over fresh buffers lets packets be opened in place and the channel
+      // keep views of them instead of copies.
+      openInPlace: fresh,
       keepAliveIntervalMs: check.positive('keepAliveIntervalMs', options.keepAliveIntervalMs, 250),
-      timeoutMs: check.positive('timeoutMs', options.timeoutMs, 10_000),
-      // A transport that hands over fresh buffers lets the channel keep views instead of copies.
-      channel: { adoptReceivedPackets: transport.freshDatagrams === true, ...channel },
+      // Not otherwise: a packet opened into the connection's scratch buffer is overwritten by the next.
+      channel: { ...channel, adoptReceivedPackets: fresh && channel?.adoptReceivedPackets !== false },
       channelObserver: options.channelObserver,
     };
   }

@@ -1,7 +1,7 @@
 import { InvalidOptionError, systemTimers, type Timers } from '../core/index.js';
 import { resolveChannelOptions } from '../reliability/channel-options.js';
 import type { ConnectionChannelOptions } from './connection.js';
-import { PAYLOAD_HEADER_BYTES } from './connection-packets.js';
+import { PAYLOAD_OVERHEAD_BYTES } from './connection-packets.js';
 import type { DatagramTransport } from './datagram-transport.js';
 
 /** A per-address token-bucket rate limit on incoming packets. */
@@ -49,8 +49,7 @@ export const check = {
         ...value,
         send: () => {},
         clock: { now: () => 0 },
-        maxPacketSize: maxDatagramSize - PAYLOAD_HEADER_BYTES,
-        headroom: PAYLOAD_HEADER_BYTES,
+        maxPacketSize: maxDatagramSize - PAYLOAD_OVERHEAD_BYTES,
       });
     } catch (err) {
       if (err instanceof InvalidOptionError)

@@ -12,6 +12,11 @@ import {
 import type { ChannelObserver } from '../reliability/channel-observer.js';
 import { type AddressState, AddressTable, TokenBucket } from './address-table.js';
 import type {
+  ConnectTokenRefusal,
+  ConnectTokenVerifier,
+  VerifiedConnectToken,
+} from './connect-token/index.js';
+import type {
   Connection,
   ConnectionChannelOptions,
   ConnectionTimings,
@@ -26,41 +31,30 @@ import {
   ConnectionPacketType,
   DenyReason,
   type DenyReasonValue,
-  isKeepAlive,
   readChallengeResponse,
   readConnectRequest,
-  readDisconnect,
   readPacketType,
-  readPayload,
   sameNonce,
   writeAccepted,
   writeChallenge,
   writeDenied,
 } from './connection-packets.js';
+import { deriveSessionKey, openHandshake, sealHandshake } from './connection-seal.js';
 import { addressKey, type DatagramTransport, type PeerAddress } from './datagram-transport.js';
 import { RepeatingTimer } from './repeating-timer.js';
 import type { DropReason, TransportObserver } from './transport-observer.js';
 
-/** What a token validator may return: accept (optionally attaching data to the connection) or reject. */
-export type TokenVerdict =
-  | boolean
-  | {
-      /** Accepts the client and attaches this to its connection (`connection.userData`). */
-      userData: unknown;
-    };
-
 /**
- * Checks a client's connect token (opaque bytes, at most 256). Called only after the client proved
- * its address with the cookie round trip, so spoofed floods never reach it. May be async (any
- * promise or thenable); at most `maxPendingValidations` run at once. Throwing or rejecting counts as
- * a rejection. `signal` is aborted when the answer is no longer wanted (the check outlived
- * `tokenValidationTimeoutMs`, or the server closed): pass it on to the database or HTTP call.
+ * Why the server refused a connect token: what the verifier refuses, plus
+ * - `token_in_use`: the token was used from another address (a copy; netcode.io keeps the same rule);
+ * - `player_in_use`: its player is connected from another address;
+ * - `no_proof`: the handshake does not prove the sender holds the token's client-to-server key (a
+ *   token seen on the wire, replayed without its keys).
  */
-export type TokenValidator = (
-  token: Uint8Array,
-  from: PeerAddress,
-  signal: AbortSignal,
-) => TokenVerdict | PromiseLike<TokenVerdict>;
+export type TokenRefusal = ConnectTokenRefusal | 'token_in_use' | 'player_in_use' | 'no_proof';
+
+/** What the server needs of a {@link ConnectTokenVerifier}: `verify`, which must never throw. */
+export type HandshakeTokenVerifier = Pick<ConnectTokenVerifier, 'verify'>;
 
 /** Options of {@link ConnectionServer}. */
 export interface ConnectionServerOptions extends ConnectionTimings {
@@ -76,8 +70,12 @@ export interface ConnectionServerOptions extends ConnectionTimings {
   timers?: Timers;
   /** Cookie MAC key, at least 16 bytes (default: 32 random bytes from `node:crypto`). */
   secret?: Uint8Array;
-  /** Connect token check (default: accept every token). */
-  validateToken?: TokenValidator;
+  /**
+   * Checks the connect token each client sends: a `ConnectTokenVerifier` (required; there is no
+   * mode without tokens). The per-connection packet keys and the connection timeout come from the
+   * verified token, which the connection exposes as `connection.token`.
+   */
+  connectTokens: HandshakeTokenVerifier;
   /** Most connections at once (default 64); more are denied with `server_full`. */
   maxClients?: number;
   /** How long a challenge cookie stays valid (default 10,000 ms). */
@@ -88,14 +86,6 @@ export interface ConnectionServerOptions extends ConnectionTimings {
   blockList?: BlockList;
   /** Addresses without a connection tracked at once (default 4,096; least recently used evicted). */
   maxTrackedAddresses?: number;
-  /** Token validations running at once (default 256); further handshakes are dropped as `rate_limited`. */
-  maxPendingValidations?: number;
-  /**
-   * How long a `validateToken` call may take (default 5,000 ms, on `clock`, checked by `update()`).
-   * Past it the client is denied with `token_rejected`, counted in `denied.tokenTimedOut`, and its
-   * slot is freed; a verdict that comes later is ignored.
-   */
-  tokenValidationTimeoutMs?: number;
   /** Limits of every connection's channel. */
   channel?: ConnectionChannelOptions;
   /** Receives every connection's channel stats. */
@@ -105,7 +95,7 @@ export interface ConnectionServerOptions extends ConnectionTimings {
    * transport (pass the same observer to `UdpTransport.bind`), so nothing is counted twice.
    */
   observer?: TransportObserver;
-  /** Where unexpected failures (a validator throwing, a send failing) are logged. */
+  /** Where unexpected failures (a `connect` listener throwing, a send failing) are logged. */
   logger?: Logger;
 }
 
@@ -133,25 +123,25 @@ export interface ConnectionServerCounters {
   challengesSent: number;
   /** Handshakes completed. */
   accepted: number;
-  /** Handshakes denied, by reason. */
+  /** Handshakes denied for other reasons than the token. */
   denied: {
-    /** Denied because `maxClients` connections (or pending validations) were reached. */
+    /** Denied because `maxClients` connections were reached. */
     serverFull: number;
-    /** Denied because `validateToken` rejected the token (returned false, threw or rejected). */
-    tokenRejected: number;
     /** Denied because the client's protocol version differs from the server's. */
     versionMismatch: number;
-    /** Denied because `validateToken` gave no verdict within `tokenValidationTimeoutMs` (sent as `token_rejected`). */
-    tokenTimedOut: number;
   };
+  /** Connect tokens refused, by reason (each also denied: `token_rejected`, or `token_in_use`). */
+  tokensRefused: Record<TokenRefusal, number>;
   /** Challenge responses with a forged, expired or foreign cookie (also counted as `unauthenticated`). */
   badCookies: number;
-  /** Valid handshake packets ignored (a validation already under way, or the address already connected). */
+  /** Valid handshake packets ignored (repeats of the handshake of the address's connection, or of one that ended). */
   handshakesIgnored: number;
   /** Replies not sent because they would exceed the bytes received from an unconnected address. */
   amplificationLimited: number;
   /** Unconnected addresses evicted from the bounded table. */
   readonly addressEvictions: number;
+  /** Connect tokens remembered with the address that first used them (bounded, oldest forgotten first). */
+  readonly tokensTracked: number;
   /** Connections ended, by reason. */
   disconnects: Record<DisconnectReason, number>;
   /** Sends that failed in the transport (logged). */
@@ -164,33 +154,37 @@ export interface ConnectionServerCounters {
   handshakeErrors: number;
 }
 
-/** A `validateToken` call under way. */
-interface PendingValidation {
-  /** Clock time after which the client is denied. */
-  readonly deadline: number;
-  /** Settles the handshake once (later calls do nothing). */
-  readonly settle: (verdict: TokenVerdict, timedOut: boolean) => void;
-  /** Aborts the validator's work (its `signal`). */
-  readonly controller: AbortController;
-}
-
 interface ServerPeer {
   readonly connection: Connection;
   readonly bucket: TokenBucket;
+  /** Sent again when the client repeats its ChallengeResponse (the first was lost). */
+  readonly accepted: Uint8Array;
+}
+
+/** Handshakes one token may complete (reconnects from its address included); bounds what it holds. */
+const MAX_HANDSHAKES_PER_TOKEN = 16;
+
+/** The address that first used a token, and the client nonces it has connected with. */
+interface TokenUse {
+  readonly address: string;
+  readonly nonces: string[];
 }
 
 /**
  * The server end of the connection layer over any {@link DatagramTransport}: a stateless-cookie
- * handshake with a pluggable token check, one {@link Connection} (and `ReliableUdpChannel`) per
- * client, keep-alive, timeouts, explicit disconnects, per-address rate limits, a block list and
- * anti-amplification. All per-address state is bounded. Driven by {@link ConnectionServer.update}
+ * handshake that admits only holders of a valid connect token, one {@link Connection} (and
+ * `ReliableUdpChannel`) per client with every packet sealed under the token's keys, keep-alive,
+ * timeouts, explicit disconnects, per-address rate limits, a block list and anti-amplification. All per-address state is bounded. Driven by {@link ConnectionServer.update}
  * (your tick loop) or {@link ConnectionServer.start}. The wire format is in `docs/connection.md`.
  *
  * @example
  * ```ts
  * const transport = await UdpTransport.bind({ host: '0.0.0.0', port: 40000 });
- * const server = new ConnectionServer({ transport, protocolId: 0x504f4e47, maxClients: 16 });
+ * const connectTokens = new ConnectTokenVerifier({ keys: [key], protocolId: 0x504f4e47,
+ *   serverAddresses: ['203.0.113.5:40000'], clock: epochClock });
+ * const server = new ConnectionServer({ transport, protocolId: 0x504f4e47, connectTokens, maxClients: 16 });
  * server.on('connect', (connection) => {
+ *   // connection.token.playerId says whose seat this is
  *   connection.on('message', (payload) => connection.send(payload)); // echo, reliable-ordered
  * });
  * server.start(10); // or call server.update() from your own tick loop
@@ -209,18 +203,21 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
   private readonly protocolId: number;
   private readonly protocolVersion: number;
   private readonly cookies: CookieJar;
-  private readonly validateToken: TokenValidator;
+  private readonly tokens: HandshakeTokenVerifier;
   private readonly maxClients: number;
-  private readonly maxPendingValidations: number;
   private readonly rateLimit: RateLimit;
   private readonly blockList: BlockList | undefined;
   private readonly connectionFactory: ConnectionFactory;
   private readonly peers = new Map<string, ServerPeer>();
   private readonly byId = new Map<number, Connection>();
+  /** Live connections by token id and by player id (a token or player in use elsewhere is refused). */
+  private readonly byToken = new Map<string, Connection>();
+  private readonly byPlayer = new Map<string, Connection>();
+  /** Tokens seen, in insertion order (oldest evicted past `tokenHistoryLimit`). */
+  private readonly tokenHistory = new Map<string, TokenUse>();
+  private readonly tokenHistoryLimit: number;
   private readonly addresses: AddressTable;
   private readonly stats: ConnectionServerCounters;
-  private readonly pendingValidations = new Set<PendingValidation>();
-  private readonly tokenValidationTimeoutMs: number;
   private nextClientId = 1;
   private readonly ticker: RepeatingTimer;
   private closed = false;
@@ -241,47 +238,52 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
       throw new InvalidOptionError('secret', 'must be a Uint8Array of at least 16 bytes');
     const cookieLifetimeMs = check.positive('cookieLifetimeMs', options.cookieLifetimeMs, 10_000);
     this.cookies = new CookieJar(secret, this.protocolId, cookieLifetimeMs);
-    if (options.validateToken !== undefined && typeof options.validateToken !== 'function')
-      throw new InvalidOptionError('validateToken', 'must be a function');
-    this.validateToken = options.validateToken ?? (() => true);
+    const tokens = options.connectTokens;
+    if (tokens === null || typeof tokens !== 'object' || typeof tokens.verify !== 'function')
+      throw new InvalidOptionError('connectTokens', 'must be a ConnectTokenVerifier ({ verify(token) })');
+    this.tokens = tokens;
     this.maxClients = check.int('maxClients', options.maxClients, 64, 1, 0xffff);
+    this.tokenHistoryLimit = Math.max(1024, 4 * this.maxClients);
     const maxTracked = check.int('maxTrackedAddresses', options.maxTrackedAddresses, 4096, 2, 1 << 24);
-    this.maxPendingValidations = check.int(
-      'maxPendingValidations',
-      options.maxPendingValidations,
-      Math.min(256, Math.floor(maxTracked / 2)),
-      1,
-      maxTracked - 1,
-    );
-    this.tokenValidationTimeoutMs = check.positive(
-      'tokenValidationTimeoutMs',
-      options.tokenValidationTimeoutMs,
-      5000,
-    );
     this.rateLimit = check.rateLimit(options.rateLimit);
     if (options.blockList !== undefined && typeof options.blockList?.check !== 'function')
       throw new InvalidOptionError('blockList', 'must be a net.BlockList');
     this.blockList = options.blockList;
-    this.connectionFactory = new ConnectionFactory(options, this.clock, this.transport);
+    this.connectionFactory = new ConnectionFactory(options, this.clock, this.transport, this.protocolId);
     this.addresses = new AddressTable(maxTracked);
     this.connections = this.byId;
     const addresses = this.addresses;
+    const history = this.tokenHistory;
     this.stats = {
       packetsReceived: 0,
       bytesReceived: 0,
       packetsSent: 0,
       bytesSent: 0,
-      dropped: { oversized: 0, malformed: 0, rate_limited: 0, blocked: 0, unauthenticated: 0 },
+      dropped: { oversized: 0, malformed: 0, rate_limited: 0, blocked: 0, unauthenticated: 0, replayed: 0 },
       challengesSent: 0,
       accepted: 0,
-      denied: { serverFull: 0, tokenRejected: 0, versionMismatch: 0, tokenTimedOut: 0 },
+      denied: { serverFull: 0, versionMismatch: 0 },
+      tokensRefused: {
+        malformed: 0,
+        unknown_key: 0,
+        unauthentic: 0,
+        expired: 0,
+        wrong_server: 0,
+        wrong_protocol: 0,
+        token_in_use: 0,
+        player_in_use: 0,
+        no_proof: 0,
+      },
       badCookies: 0,
       handshakesIgnored: 0,
       amplificationLimited: 0,
       get addressEvictions() {
         return addresses.evictions;
       },
-      disconnects: { local: 0, remote: 0, timeout: 0, channel_timeout: 0 },
+      get tokensTracked() {
+        return history.size;
+      },
+      disconnects: { local: 0, remote: 0, timeout: 0, channel_timeout: 0, replaced: 0 },
       sendErrors: 0,
       handshakeErrors: 0,
     };
@@ -301,11 +303,6 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
   update(): void {
     if (this.closed) return;
     for (const peer of this.peers.values()) peer.connection.update();
-    if (this.pendingValidations.size === 0) return;
-    const now = this.clock.now();
-    for (const pending of this.pendingValidations) {
-      if (now >= pending.deadline) pending.settle(false, true);
-    }
   }
 
   /**
@@ -332,11 +329,8 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     this.stop();
     for (const peer of [...this.peers.values()]) peer.connection.disconnect();
     this.closed = true;
-    for (const pending of this.pendingValidations) {
-      pending.controller.abort(new DOMException('connection server closed', 'AbortError'));
-    }
-    this.pendingValidations.clear();
     this.addresses.clear();
+    this.tokenHistory.clear();
     this.transport.onDatagram(() => {});
   }
 
@@ -356,7 +350,7 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
         this.drop('rate_limited');
         return;
       }
-      this.receiveConnected(peer.connection, data);
+      this.receiveConnected(peer, data, key, from, now);
       return;
     }
     const type = readPacketType(data);
@@ -384,7 +378,6 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
         bucket: new TokenBucket(this.rateLimit.packetsPerSecond, this.rateLimit.burst, now),
         bytesReceived: 0,
         bytesSent: 0,
-        validating: false,
       };
       this.addresses.add(key, state);
     }
@@ -412,66 +405,63 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     this.receiveChallengeResponse(request as ChallengeResponse, state, key, from, now);
   }
 
-  private receiveConnected(connection: Connection, data: Uint8Array): void {
-    switch (readPacketType(data)) {
-      case ConnectionPacketType.Payload: {
-        const packet = readPayload(data);
-        if (packet === undefined) {
-          this.drop('malformed');
-          return;
-        }
-        connection.receivePayload(packet);
-        return;
-      }
+  private receiveConnected(
+    peer: ServerPeer,
+    data: Uint8Array,
+    key: string,
+    from: PeerAddress,
+    now: number,
+  ): void {
+    const connection = peer.connection;
+    const type = readPacketType(data);
+    switch (type) {
+      case ConnectionPacketType.Payload:
       case ConnectionPacketType.KeepAlive:
-        if (!isKeepAlive(data)) {
-          this.drop('malformed');
-          return;
-        }
-        connection.touch();
-        return;
       case ConnectionPacketType.Disconnect: {
-        const packet = readDisconnect(data);
-        if (packet === undefined) {
-          this.drop('malformed');
-          return;
-        }
-        if (!sameNonce(packet.nonce, connection.nonce)) {
-          this.drop('unauthenticated');
-          return;
-        }
-        connection.close('remote', false);
-        return;
-      }
-      case ConnectionPacketType.ChallengeResponse: {
-        const response = readChallengeResponse(data);
-        if (response === undefined) {
-          this.drop('malformed');
-          return;
-        }
-        // The client did not get our Accepted: repeat it (this address completed the handshake).
-        if (sameNonce(response.nonce, connection.nonce))
-          this.send(writeAccepted(connection.nonce, connection.id), connection.peer);
-        else this.stats.handshakesIgnored++;
+        const refused = connection.receive(data);
+        if (refused !== undefined) this.drop(refused);
         return;
       }
       case ConnectionPacketType.ConnectRequest:
-        if (readConnectRequest(data) === undefined) {
+      case ConnectionPacketType.ChallengeResponse: {
+        const request =
+          type === ConnectionPacketType.ConnectRequest
+            ? readConnectRequest(data)
+            : readChallengeResponse(data);
+        if (request === undefined || request.protocolId !== this.protocolId) {
           this.drop('malformed');
           return;
         }
-        this.stats.handshakesIgnored++;
-        return;
-      default: {
-        this.drop('malformed');
+        if (sameNonce(request.nonce, connection.nonce)) {
+          // The client did not get our Accepted: repeat it (the same bytes); a late ConnectRequest is ignored.
+          if (type === ConnectionPacketType.ChallengeResponse) this.send(peer.accepted, connection.peer);
+          else this.stats.handshakesIgnored++;
+          return;
+        }
+        // Another handshake from a connected address: the client restarted. Answering costs less
+        // than it sent (no amplification), and it replaces the connection only with a valid token.
+        if (request.protocolVersion !== this.protocolVersion) {
+          this.stats.denied.versionMismatch++;
+          this.send(writeDenied(request.nonce, DenyReason.VersionMismatch), from);
+        } else if (type === ConnectionPacketType.ConnectRequest) {
+          this.send(writeChallenge(request.nonce, this.cookies.issue(from, request.nonce, now)), from);
+          this.stats.challengesSent++;
+        } else this.receiveChallengeResponse(request as ChallengeResponse, undefined, key, from, now);
         return;
       }
+      default:
+        this.drop('malformed');
     }
   }
 
+  /**
+   * A ChallengeResponse with our cookie: the token decides (netcode.io's order: verify the token,
+   * then "in use from another address", then capacity). `state` is the address's amplification
+   * budget, `undefined` for a connected address (which proved itself already).
+   */
   private receiveChallengeResponse(
     response: ChallengeResponse,
-    state: AddressState,
+    state: AddressState | undefined,
     key: string,
     from: PeerAddress,
     now: number,
@@ -481,69 +471,99 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
       this.drop('unauthenticated');
       return;
     }
-    if (state.validating) {
-      this.stats.handshakesIgnored++;
-      return;
-    }
-    if (this.peers.size + this.pendingValidations.size >= this.maxClients) {
-      this.stats.denied.serverFull++;
-      this.replyUnconnected(state, from, writeDenied(response.nonce, DenyReason.ServerFull));
-      return;
-    }
-    if (this.pendingValidations.size >= this.maxPendingValidations) {
-      this.drop('rate_limited');
-      return;
-    }
-    // Reserve the reply (Accepted is the larger of Accepted and Denied) before validating.
-    if (state.bytesSent + ACCEPTED_SIZE > state.bytesReceived) {
+    // Accepted is the larger answer; the padded ChallengeResponse always covers it, but check anyway.
+    if (state !== undefined && state.bytesSent + ACCEPTED_SIZE > state.bytesReceived) {
       this.stats.amplificationLimited++;
       return;
     }
-    state.bytesSent += ACCEPTED_SIZE;
-    state.validating = true;
-    const nonce = response.nonce.slice();
-    const token = response.token.slice();
-    // Neither callback can throw, so an async verdict never leaves an unhandled rejection.
-    const pending: PendingValidation = {
-      deadline: now + this.tokenValidationTimeoutMs,
-      controller: new AbortController(),
-      settle: (verdict, timedOut) => {
-        // Settled already (or dropped by close()): a later verdict or deadline does nothing.
-        if (!this.pendingValidations.delete(pending)) return;
-        state.validating = false;
-        if (timedOut) {
-          this.logger.warn(
-            { from, timeoutMs: this.tokenValidationTimeoutMs },
-            'connect token check timed out',
-          );
-          pending.controller.abort(new DOMException('connect token check timed out', 'TimeoutError'));
-        }
-        const accepted = this.stats.accepted;
-        try {
-          this.completeHandshake(verdict, key, from, nonce, timedOut);
-        } catch (err) {
-          this.handshakeFailed(err, this.stats.accepted !== accepted, key, from, nonce);
-        }
-      },
+    const reply = (packet: Uint8Array): void => {
+      if (state === undefined) this.send(packet, from);
+      else this.replyUnconnected(state, from, packet);
     };
-    this.pendingValidations.add(pending);
-    const finish = (verdict: TokenVerdict): void => pending.settle(verdict, false);
-    const reject = (err: unknown): void => {
-      this.logger.warn({ err, from }, 'connect token validator failed; rejecting');
-      finish(false);
+    const refuse = (reason: TokenRefusal, code: DenyReasonValue): void => {
+      this.stats.tokensRefused[reason]++;
+      reply(writeDenied(response.nonce, code));
     };
-    let verdict: TokenVerdict | PromiseLike<TokenVerdict>;
-    let async: boolean;
+    let check: ReturnType<HandshakeTokenVerifier['verify']>;
     try {
-      verdict = this.validateToken(token, from, pending.controller.signal);
-      async = isThenable(verdict);
+      check = this.tokens.verify(response.token);
     } catch (err) {
-      reject(err);
+      this.logger.error({ err, from }, 'connect token verifier threw; refusing the token');
+      refuse('malformed', DenyReason.TokenRejected);
       return;
     }
-    // Promise.resolve adopts any thenable (and guards against one that calls back twice or throws).
-    if (async) Promise.resolve(verdict).then(finish, reject);
-    else finish(verdict as TokenVerdict);
+    if (!check.ok) {
+      refuse(check.reason in this.stats.tokensRefused ? check.reason : 'malformed', DenyReason.TokenRejected);
+      return;
+    }
+    const token = check.token;
+    if (!(token.timeoutMs > 0)) {
+      refuse('malformed', DenyReason.TokenRejected);
+      return;
+    }
+    const receiveKey = deriveSessionKey(token.clientToServerKey, response.nonce, response.cookie);
+    if (openHandshake(receiveKey, response.signed, response.proof) === undefined) {
+      refuse('no_proof', DenyReason.TokenRejected);
+      return;
+    }
+    const use = this.tokenHistory.get(token.tokenId);
+    const holder = this.byToken.get(token.tokenId);
+    if (
+      (use !== undefined && use.address !== key) ||
+      (holder !== undefined && addressKey(holder.peer) !== key)
+    ) {
+      refuse('token_in_use', DenyReason.TokenInUse);
+      return;
+    }
+    const player = this.byPlayer.get(token.playerId);
+    if (player !== undefined && addressKey(player.peer) !== key) {
+      refuse('player_in_use', DenyReason.TokenInUse);
+      return;
+    }
+    const nonceKey = Buffer.from(response.nonce).toString('hex');
+    if (use?.nonces.includes(nonceKey)) {
+      // A handshake this token already completed, repeated (its keys were used): never again.
+      this.stats.handshakesIgnored++;
+      return;
+    }
+    if (use !== undefined && use.nonces.length >= MAX_HANDSHAKES_PER_TOKEN) {
+      refuse('token_in_use', DenyReason.TokenInUse);
+      return;
+    }
+    this.rememberToken(token.tokenId, key, nonceKey, use);
+    const previous = this.peers.get(key)?.connection;
+    if (this.peers.size - (previous === undefined ? 0 : 1) >= this.maxClients) {
+      this.stats.denied.serverFull++;
+      reply(writeDenied(response.nonce, DenyReason.ServerFull));
+      return;
+    }
+    previous?.close('replaced', false);
+    const sendKey = deriveSessionKey(token.serverToClientKey, response.nonce, response.cookie);
+    const accepted = this.stats.accepted;
+    try {
+      this.completeHandshake(
+        token,
+        key,
+        from,
+        response.nonce.slice(),
+        { send: sendKey, receive: receiveKey },
+        state,
+      );
+    } catch (err) {
+      this.handshakeFailed(err, this.stats.accepted !== accepted, key, from, response.nonce);
+    }
+  }
+
+  private rememberToken(tokenId: string, address: string, nonce: string, use: TokenUse | undefined): void {
+    if (use !== undefined) {
+      use.nonces.push(nonce);
+      return;
+    }
+    this.tokenHistory.set(tokenId, { address, nonces: [nonce] });
+    if (this.tokenHistory.size > this.tokenHistoryLimit) {
+      const oldest = this.tokenHistory.keys().next();
+      if (oldest.done !== true) this.tokenHistory.delete(oldest.value);
+    }
   }
 
   /**
@@ -568,49 +588,49 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
   }
 
   private completeHandshake(
-    verdict: TokenVerdict,
+    token: VerifiedConnectToken,
     key: string,
     from: PeerAddress,
     nonce: Uint8Array,
-    timedOut: boolean,
+    keys: { send: Uint8Array; receive: Uint8Array },
+    state: AddressState | undefined,
   ): void {
-    if (this.closed || this.peers.has(key)) return;
-    const rejected =
-      verdict === false || verdict === null || (typeof verdict !== 'object' && verdict !== true);
-    if (rejected || this.peers.size >= this.maxClients) {
-      const reason: DenyReasonValue = rejected ? DenyReason.TokenRejected : DenyReason.ServerFull;
-      if (timedOut) this.stats.denied.tokenTimedOut++;
-      else if (rejected) this.stats.denied.tokenRejected++;
-      else this.stats.denied.serverFull++;
-      this.send(writeDenied(nonce, reason), from); // within the budget reserved for the reply
-      return;
-    }
     const id = this.nextClientId;
     this.nextClientId = id === 0xffffffff ? 1 : id + 1;
     const connection = this.connectionFactory.create({
       id,
       peer: Object.freeze({ address: from.address, port: from.port }),
       nonce,
-      userData: typeof verdict === 'object' ? verdict.userData : undefined,
+      token,
+      keys,
+      timeoutMs: token.timeoutMs,
       transmit: (data) => this.send(data, from),
       onClosed: (c, reason) => this.onConnectionClosed(key, c, reason),
     });
+    const accepted = writeAccepted(nonce, id, (ad, plain) => sealHandshake(keys.send, ad, plain));
     const now = this.clock.now();
     this.addresses.delete(key);
     this.peers.set(key, {
       connection,
+      accepted,
       bucket: new TokenBucket(this.rateLimit.packetsPerSecond, this.rateLimit.burst, now),
     });
     this.byId.set(id, connection);
+    this.byToken.set(token.tokenId, connection);
+    this.byPlayer.set(token.playerId, connection);
     this.stats.accepted++;
-    this.send(writeAccepted(nonce, id), from);
+    if (state !== undefined) state.bytesSent += accepted.length;
+    this.send(accepted, from);
     this.observer?.connectedClients?.(this.peers.size);
     this.emit('connect', connection);
   }
 
   private onConnectionClosed(key: string, connection: Connection, reason: DisconnectReason): void {
-    this.peers.delete(key);
+    if (this.peers.get(key)?.connection === connection) this.peers.delete(key);
     this.byId.delete(connection.id);
+    const token = connection.token!;
+    if (this.byToken.get(token.tokenId) === connection) this.byToken.delete(token.tokenId);
+    if (this.byPlayer.get(token.playerId) === connection) this.byPlayer.delete(token.playerId);
     this.stats.disconnects[reason]++;
     this.observer?.connectedClients?.(this.peers.size);
     this.emit('disconnect', connection, reason);
@@ -653,12 +673,4 @@ export class ConnectionServer extends EventEmitter<ConnectionServerEvents> {
     const mapped = address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : '';
     return isIP(mapped) === 4 && list.check(mapped, 'ipv4');
   }
-}
-
-/** True for a promise or any other thenable (an object or function with a `then` method). */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

@@ -1,4 +1,4 @@
-/** Where a datagram came from or goes to. `family` is informational. */
+/** Where a datagram came from or goes to. */
 export interface PeerAddress {
   /** IPv4 or IPv6 address (or a simulated name in a `MemoryNetwork`). */
   readonly address: string;

@@ -1,3 +1,4 @@
+import { markError } from '../core/errors.js';
 import { NetcodeError } from '../core/index.js';
 
 /**
@@ -5,6 +6,10 @@ import { NetcodeError } from '../core/index.js';
  * `ERR_PACKET_TOO_LARGE`).
  */
 export class PacketTooLargeError extends NetcodeError {
+  static {
+    markError(PacketTooLargeError, 'PacketTooLargeError');
+  }
+
   /** Size of the rejected datagram in bytes. */
   readonly size: number;
   /** The limit it exceeded, in bytes. */
@@ -26,6 +31,10 @@ export class PacketTooLargeError extends NetcodeError {
  * `ERR_CONNECT_FAILED`); `reason` says which.
  */
 export class ConnectFailedError extends NetcodeError {
+  static {
+    markError(ConnectFailedError, 'ConnectFailedError');
+  }
+
   /** Why the attempt failed, e.g. `connect_timeout` or `denied_full`. */
   readonly reason: string;
 

@@ -1,3 +1,28 @@
+/**
+ * Datagram transports and the connection layer: the {@link DatagramTransport} seam,
+ * {@link UdpTransport} (node:dgram), {@link MemoryNetwork} and {@link LinkConditioner} for tests and
+ * simulations, {@link LossyUdpProxy}, and {@link ConnectionServer} / {@link ConnectionClient}, which
+ * turn a transport into authenticated connections. Wire format: the Connection guide.
+ *
+ * @module @pong/netcode/transport
+ */
+export {
+  CONNECT_TOKEN_KEY_BYTES,
+  CONNECT_TOKEN_REFUSALS,
+  type ConnectTokenCheck,
+  type ConnectTokenGrant,
+  ConnectTokenIssuer,
+  type ConnectTokenIssuerOptions,
+  type ConnectTokenKey,
+  type ConnectTokenRefusal,
+  ConnectTokenVerifier,
+  type ConnectTokenVerifierOptions,
+  decodeConnectToken,
+  HANDSHAKE_TOKEN_BYTES,
+  InvalidConnectTokenError,
+  type PublicConnectToken,
+  type VerifiedConnectToken,
+} from './connect-token/index.js';
 export {
   Connection,
   type ConnectionChannelOptions,
@@ -18,16 +43,17 @@ export {
   DenyReason,
   type DenyReasonValue,
   MAX_CONNECT_TOKEN_BYTES,
-  PAYLOAD_HEADER_BYTES,
+  PAYLOAD_OVERHEAD_BYTES,
 } from './connection-packets.js';
 export {
   ConnectionServer,
   type ConnectionServerCounters,
   type ConnectionServerEvents,
   type ConnectionServerOptions,
-  type TokenValidator,
-  type TokenVerdict,
+  type HandshakeTokenVerifier,
+  type TokenRefusal,
 } from './connection-server.js';
+
 export {
   addressKey,
   type DatagramHandler,

@@ -218,7 +218,7 @@ export class LossyUdpProxy {
    *
    * @param options - listen address, target, conditions, random source and clock.
    * @returns the running proxy; send to its `address`.
-   * @throws {@link InvalidOptionError} for a bad option (including invalid conditions).
+   * @throws InvalidOptionError - for a bad option (including invalid conditions).
    */
   static async start(options: LossyUdpProxyOptions): Promise<LossyUdpProxy> {
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'required');
@@ -255,7 +255,7 @@ export class LossyUdpProxy {
    * Replaces the conditions of one or both directions for every client, existing and future. A
    * direction left out keeps its current conditions.
    *
-   * @throws {@link InvalidOptionError} for invalid conditions (nothing is changed then).
+   * @throws InvalidOptionError - for invalid conditions (nothing is changed then).
    */
   setConditions(conditions: ProxyConditions): void {
     if (conditions === null || typeof conditions !== 'object')

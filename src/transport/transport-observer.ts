@@ -1,5 +1,15 @@
-/** Why the transport or connection layer dropped an incoming datagram. A small, fixed set. */
-export type DropReason = 'oversized' | 'malformed' | 'rate_limited' | 'blocked' | 'unauthenticated';
+/**
+ * Why the transport or connection layer dropped an incoming datagram. A small, fixed set:
+ * `unauthenticated` covers failed tags and packets from strangers; `replayed` is a sealed packet
+ * whose number was already received or is older than the replay window.
+ */
+export type DropReason =
+  | 'oversized'
+  | 'malformed'
+  | 'rate_limited'
+  | 'blocked'
+  | 'unauthenticated'
+  | 'replayed';
 
 /**
  * What the transport and connection layers report. Every member is optional and called

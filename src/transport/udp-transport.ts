@@ -122,7 +122,7 @@ export class UdpTransport extends EventEmitter<UdpTransportEvents> implements Da
    *
    * @param options - address, family, size limit, observer and logger.
    * @returns the bound transport.
-   * @throws {@link InvalidOptionError} for a bad option; the bind error (e.g. `EADDRINUSE`) if
+   * @throws InvalidOptionError - for a bad option; the bind error (e.g. `EADDRINUSE`) if
    *   binding fails.
    */
   static override async bind(options: UdpTransportOptions = {}): Promise<UdpTransport> {
@@ -158,7 +158,7 @@ export class UdpTransport extends EventEmitter<UdpTransportEvents> implements Da
    * `error` event.
    *
    * @throws {@link PacketTooLargeError} when `data` is larger than `maxDatagramSize`.
-   * @throws {@link InvalidStateError} after `close()`.
+   * @throws InvalidStateError - after `close()`.
    */
   send(data: Uint8Array, to: PeerAddress): void {
     if (data.byteLength > this.maxDatagramSize)

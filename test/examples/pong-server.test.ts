@@ -1,16 +1,25 @@
 /**
  * The Pong game server of the demo, deterministic: a MemoryNetwork, a ManualClock and hand-fired
- * tick timers. Players are admitted only to their room, a reconnect keeps the seat, matches end
- * and rooms are dropped.
+ * tick timers. Players are admitted only with a connect token sealed for this server, to the seat
+ * it names; a reconnect keeps the seat, matches end and rooms are dropped.
  */
 import { describe, expect, it } from 'vitest';
-import { decodePong, encodePong, encodeTicket } from '../../examples/pong-server/pong-messages.js';
-import { PONG_PROTOCOL_ID, PongServer } from '../../examples/pong-server/pong-server.js';
+import { decodeGameOver, PONG_INPUT_BYTES } from '../../examples/pong-server/pong-messages.js';
+import { pongSchema } from '../../examples/pong-server/pong-schema.js';
+import { PongServer } from '../../examples/pong-server/pong-server.js';
 import { createSeededRandom, ManualClock, type Timers } from '../../src/core/index.js';
 import { MemoryRoomManager } from '../../src/matchmaking/index.js';
-import { type Connection, ConnectionClient, MemoryNetwork } from '../../src/transport/index.js';
+import { RoomClient } from '../../src/server/index.js';
+import {
+  type Connection,
+  ConnectionClient,
+  decodeConnectToken,
+  MemoryNetwork,
+} from '../../src/transport/index.js';
+import { pongTokens } from '../support/pong-tokens.js';
 
 const SERVER = { address: '10.0.0.1', port: 9000 };
+const SERVER_ADDRESS = '10.0.0.1:9000';
 
 async function world() {
   const clock = new ManualClock(0);
@@ -27,8 +36,12 @@ async function world() {
       pending = undefined;
     },
   };
+  // Tokens read epoch milliseconds: the same manual time, shifted to a plausible date.
+  const tokenClock = { now: () => 1_800_000_000_000 + clock.now() };
+  const tokens = pongTokens(SERVER_ADDRESS, tokenClock);
   const server = new PongServer({
     transport: network.createEndpoint(SERVER),
+    connectTokens: tokens.verifier,
     rooms,
     random: createSeededRandom(3),
     clock,
@@ -43,13 +56,14 @@ async function world() {
     rooms,
     roomId,
     server,
-    /** A player's client with a ticket for `room`. */
-    client(playerId: string, room = roomId) {
+    tokens,
+    tokenClock,
+    /** A player's client with a fresh token for the match of alice and bob (or `token`). */
+    client(playerId: string, token = tokens.token(playerId, 'm1', roomId, ['alice', 'bob'])) {
       const client = new ConnectionClient({
         transport: network.createEndpoint({ address: `10.0.0.${host++}`, port: 5000 }),
-        server: SERVER,
-        protocolId: PONG_PROTOCOL_ID,
-        token: encodeTicket({ player_id: playerId, match_id: 'm1', room_id: room }),
+        server: SERVER, // whatever address the token names
+        token: decodeConnectToken(token),
         clock,
         random: createSeededRandom(host),
       });
@@ -82,17 +96,26 @@ function track(w: Awaited<ReturnType<typeof world>>, client: ConnectionClient) {
   // that arrives in the same batch (the connect() promise resolves a microtask later).
   client.on('connect', (c) => {
     connection = c;
-    c.on('message', (payload) => {
-      const m = decodePong(payload);
-      if (m?.type === 'snapshot')
-        c.send(encodePong({ type: 'ack', body: new Uint8Array([0]) }), 'unreliable');
-      if (m) seen.push(m.type);
+    const room = new RoomClient({
+      connection: c,
+      schema: pongSchema,
+      inputSize: PONG_INPUT_BYTES,
+      clock: w.clock,
+    });
+    room.on('welcome', () => seen.push('welcome'));
+    room.on('snapshot', () => {
+      seen.push('snapshot');
+      room.sendAck();
+    });
+    room.on('message', (m) => {
+      if (decodeGameOver(m)) seen.push('gameOver');
     });
   });
   client.connect().catch(() => {
     refused = true;
   });
   return {
+    client,
     seen,
     get connection() {
       return connection;
@@ -115,10 +138,13 @@ describe('PongServer (examples/pong-server)', () => {
     await w.until(() => alice1.seen.includes('welcome') && bob.seen.includes('welcome'), 200);
     await w.until(() => bob.seen.includes('snapshot'), 50);
 
-    const alice2 = track(w, w.client('alice')); // same player, new address: replaces the old connection
+    // Alice drops; asking the match server again gives her a fresh token for the same match.
+    alice1.client.close();
+    await w.until(() => w.server.host.rooms.get(w.roomId)?.seats[0]?.state === 'away', 200);
+    const alice2 = track(w, w.client('alice'));
     await w.until(() => alice2.seen.includes('welcome'), 200);
-    await w.until(() => alice1.closed, 200);
-    expect(w.server.results).toEqual([]); // the old connection's disconnect is not a forfeit
+    expect(w.server.results).toEqual([]); // within the grace period: no forfeit
+    expect(w.server.host.counters.reconnects).toBe(1);
 
     await w.until(() => w.server.results.length === 1, 60 * 120);
     const [result] = w.server.results;
@@ -130,12 +156,47 @@ describe('PongServer (examples/pong-server)', () => {
     expect(await w.rooms.getRoom(w.roomId)).toBeUndefined();
   });
 
-  it('refuses tickets for another room or another player', async () => {
+  it("refuses the opponent presenting its own valid token for the other player's seat (issue 9), and counts it", async () => {
     const w = await world();
+    const alice = track(w, w.client('alice'));
+    const bob = track(w, w.client('bob'));
+    await w.until(() => alice.seen.includes('welcome') && bob.seen.includes('welcome'), 200);
+    // A token naming bob cannot take alice's seat: its claim is bob's, and bob is seated.
+    const bobAgain = track(w, w.client('bob'));
+    // A copy of alice's own token, from bob's side: refused while alice holds it.
+    const copy = track(w, w.client('alice', w.tokens.token('alice', 'm1', w.roomId, ['alice', 'bob'])));
+    await w.until(() => bobAgain.refused && copy.refused, 200);
+    expect(w.server.connections.counters.tokensRefused.player_in_use).toBe(2);
+    expect(alice.closed).toBe(false);
+    expect(bob.closed).toBe(false);
+    expect(w.server.results).toEqual([]);
+  });
+
+  it('refuses forged tokens, tokens for another server, and players the match does not name', async () => {
+    const w = await world();
+    const forged = track(
+      w,
+      w.client(
+        'alice',
+        pongTokens(SERVER_ADDRESS, w.tokenClock).token('alice', 'm1', w.roomId, ['alice', 'bob']),
+      ),
+    );
+    const elsewhere = track(
+      w,
+      w.client(
+        'alice',
+        w.tokens.issuer.issue({
+          playerId: 'alice',
+          matchId: 'm1',
+          roomId: w.roomId,
+          serverAddress: '10.0.0.1:9001',
+        }),
+      ),
+    );
     const mallory = track(w, w.client('mallory'));
-    const lost = track(w, w.client('alice', 'r_does_not_exist'));
-    await w.until(() => mallory.refused && lost.refused, 60 * 10);
-    expect(w.server.connections.counters.denied.tokenRejected).toBe(2);
+    await w.until(() => forged.refused && elsewhere.refused && mallory.closed, 60 * 10);
+    expect(w.server.connections.counters.tokensRefused).toMatchObject({ unauthentic: 1, wrong_server: 1 });
+    expect(w.server.host.counters.seatsRefused.no_room).toBe(1);
     expect(w.server.activeRooms).toBe(0);
   });
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { connectTokenKeyFromEnv } from '../../examples/connect-token-key.js';
 import { configFromEnv, startMatchServer } from '../../examples/match-server/server.js';
 import { hasPostgres, postgresUrl } from '../support/services.js';
 import { createPostgresDatabase } from './support/databases.js';
@@ -9,14 +10,23 @@ import { call, requestMatch } from './support/http.js';
 
 describe('examples/match-server', () => {
   it('reads its configuration from the environment with the documented defaults', () => {
-    expect(configFromEnv({})).toEqual({
+    expect(() => configFromEnv({})).toThrow(/MATCH_JWT_SECRET.*MATCH_AUTH=none/);
+    expect(configFromEnv({ MATCH_AUTH: 'none' })).toEqual({
       port: 8080,
       databaseUrl: undefined,
       redisUrl: undefined,
       gameServers: ['127.0.0.1:9000'],
       maxRatingDiff: 100,
+      widening: [
+        { afterMs: 10_000, maxRatingDiff: 200 },
+        { afterMs: 20_000, maxRatingDiff: 400 },
+        { afterMs: 30_000, maxRatingDiff: 800 },
+      ],
+      wideningFollows: 'longer',
       tickIntervalMs: 100,
       maxWaitMs: 25_000,
+      auth: 'none',
+      connectTokenKey: connectTokenKeyFromEnv({}),
     });
     expect(
       configFromEnv({
@@ -24,7 +34,12 @@ describe('examples/match-server', () => {
         DATABASE_URL: 'postgres://db/x',
         REDIS_URL: 'redis://r:6379/2',
         GAME_SERVERS: 'a:1, b:2,',
-        MAX_RATING_DIFF: '50',
+        MATCH_MAX_RATING_DIFF: '50',
+        MATCH_WIDENING: 'off',
+        MATCH_JWT_SECRET: 's'.repeat(32),
+        ADDRESS_RATE_LIMIT: '100/20',
+        PLAYER_RATE_LIMIT: 'off',
+        MAX_CONNECTIONS_PER_ADDRESS: '8',
       }),
     ).toMatchObject({
       port: 9090,
@@ -32,8 +47,26 @@ describe('examples/match-server', () => {
       redisUrl: 'redis://r:6379/2',
       gameServers: ['a:1', 'b:2'],
       maxRatingDiff: 50,
+      widening: [],
+      auth: { secret: new TextEncoder().encode('s'.repeat(32)) },
+      addressRateLimit: { burst: 100, perSecond: 20 },
+      playerRateLimit: null,
+      maxConnectionsPerAddress: 8,
     });
-    expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => configFromEnv({ PORT: 'eighty', MATCH_AUTH: 'none' })).toThrow(/PORT/);
+    expect(() => configFromEnv({ MATCH_JWT_SECRET: 'short' })).toThrow(/32 bytes/);
+    expect(() => configFromEnv({ MATCH_AUTH: 'none', ADDRESS_RATE_LIMIT: '10' })).toThrow(
+      /ADDRESS_RATE_LIMIT/,
+    );
+    expect(() => configFromEnv({ MATCH_AUTH: 'nope' })).toThrow(/MATCH_AUTH/);
+    // REDIS_URL without GAME_SERVERS: game servers come from the registry in Redis.
+    expect(configFromEnv({ REDIS_URL: 'redis://r:6379', MATCH_AUTH: 'none' })).toMatchObject({
+      gameServers: [],
+      useRegistry: true,
+    });
+    expect(
+      configFromEnv({ REDIS_URL: 'redis://r:6379', GAME_SERVERS: 'a:1', MATCH_AUTH: 'none' }).useRegistry,
+    ).toBeUndefined();
   });
 
   it('starts in-process on PGlite and memory rooms and matches the acceptance pair', async () => {
@@ -43,6 +76,7 @@ describe('examples/match-server', () => {
       gameServers: ['game1.example.com:9000'],
       maxRatingDiff: 100,
       tickIntervalMs: 20,
+      auth: 'none',
     });
     try {
       const base = `http://127.0.0.1:${running.port}`;
@@ -94,6 +128,7 @@ describe('examples/match-server', () => {
             databaseUrl: url.toString(),
             gameServers: ['game1:9000'],
             maxRatingDiff: 100,
+            auth: 'none',
           }),
         ).rejects.toMatchObject({ code: 'EADDRINUSE' });
         // The migration ran on a pooled connection; the pool is ended, so the server's backend goes

@@ -87,6 +87,7 @@ describe('MatchMaker with a hung store', () => {
       addPlayerToRoom: (r, p) => memory.addPlayerToRoom(r, p),
       setStatus: (r, s) => memory.setStatus(r, s),
       getRoom: (r) => memory.getRoom(r),
+      touch: (r) => memory.touch(r),
       closeRoom: (r) => memory.closeRoom(r),
     };
     const allocated: string[] = [];

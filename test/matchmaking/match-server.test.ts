@@ -66,6 +66,10 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     options: Partial<MatchServerOptions> = {},
   ): Promise<{ server: MatchServer; base: string }> {
     const server = new MatchServer({
+      authenticate: 'none',
+      addressRateLimit: null,
+      playerRateLimit: null,
+      maxConnectionsPerAddress: 10_000,
       db: db.client,
       rooms,
       allocator: new StaticGameServerAllocator(['game1.example.com:9000']),
@@ -254,6 +258,33 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(a.body.opponent_id).toBe('w2');
   });
+
+  it.skipIf(skip)(
+    "pairs a lone outlier within the longer waiter's allowance (wideningFollows: 'longer')",
+    async () => {
+      const gaps: number[] = [];
+      const { server, base } = await start({
+        widening: [
+          { afterMs: 10_000, maxRatingDiff: 200 },
+          { afterMs: 30_000, maxRatingDiff: 800 },
+        ],
+        wideningFollows: 'longer',
+        observer: { matchRatingGap: (gap) => gaps.push(gap) },
+      });
+      // The outlier has waited 35 s (allowance 800), the other player 12 s (its own allowance: 200).
+      await server.queue.enqueue({ playerId: 'lo', rating: 600 });
+      await server.queue.enqueue({ playerId: 'mid', rating: 1100 });
+      await db.client.query(
+        "UPDATE match_queue SET queued_at = queued_at - CASE player_id WHEN 'lo' THEN interval '35 seconds' ELSE interval '12 seconds' END",
+      );
+      const [a, b] = await Promise.all([
+        requestMatch(base, { player_id: 'lo', rating: 600 }),
+        requestMatch(base, { player_id: 'mid', rating: 1100 }),
+      ]);
+      expect([a.status, a.body.opponent_id, b.status, b.body.opponent_id]).toEqual([200, 'mid', 200, 'lo']);
+      expect(gaps).toEqual([500]);
+    },
+  );
 
   it.skipIf(skip)('cancels: the waiting request learns it, a second cancel is 404', async () => {
     const { base } = await start();
@@ -563,11 +594,18 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
   });
 
   it.skipIf(skip)('reports through the observer and answers /healthz', async () => {
-    const counts = { requests: 0, created: 0, waits: [] as number[], sizes: [] as number[] };
+    const counts = {
+      requests: 0,
+      created: 0,
+      waits: [] as number[],
+      sizes: [] as number[],
+      gaps: [] as number[],
+    };
     const observer: MatchObserver = {
       matchRequest: () => counts.requests++,
       matchCreated: () => counts.created++,
       matchWait: (s) => counts.waits.push(s),
+      matchRatingGap: (gap) => counts.gaps.push(gap),
       queueSize: (n) => counts.sizes.push(n),
     };
     const { server, base } = await start({ observer });
@@ -576,17 +614,19 @@ describe.each(backends)('MatchServer on $name', ({ skip, postgres }) => {
     await db.client.query(
       "UPDATE match_queue SET queued_at = queued_at - interval '2 seconds' WHERE player_id = 'o1'",
     );
+    const sentAt = performance.now();
     await Promise.all([
       requestMatch(base, { player_id: 'o1', rating: 1500 }),
-      requestMatch(base, { player_id: 'o2', rating: 1500 }),
+      requestMatch(base, { player_id: 'o2', rating: 1537 }),
       requestMatch(base, { player_id: 'bad' }),
     ]);
     expect(counts.requests).toBe(3);
     expect(counts.created).toBe(1);
+    expect(counts.gaps).toEqual([37]);
     expect(counts.waits).toHaveLength(2);
     // Seconds, per player: o1 waited exactly 2 s longer than o2 (up to float rounding).
     const [o2Wait, o1Wait] = [...counts.waits].sort((x, y) => x - y) as [number, number];
-    expect(o2Wait).toBeGreaterThanOrEqual(0);
+    expect(o2Wait).toBeLessThanOrEqual((performance.now() - sentAt) / 1000); // queued by this request
     expect(o1Wait - o2Wait).toBeGreaterThan(1.999);
     expect(o1Wait).toBeLessThan(2 + 10);
     expect(counts.sizes).toContain(2);

@@ -85,6 +85,97 @@ describe('Matcher', () => {
     expect(m.pair([entry('a', 1000, 30_000), entry('b', 1250, 0)])).toEqual([]);
   });
 
+  describe("widening that follows the longer waiter (wideningFollows: 'longer')", () => {
+    const schedule = [
+      { afterMs: 10_000, maxRatingDiff: 200 },
+      { afterMs: 20_000, maxRatingDiff: 400 },
+      { afterMs: 30_000, maxRatingDiff: 800 },
+    ];
+    const newer = new Matcher({ widening: schedule });
+    const longer = new Matcher({ widening: schedule, wideningFollows: 'longer' });
+
+    it('rescues a lone outlier that the newer-waiter rule never pairs, however long it waits', () => {
+      const outlier = entry('o', 600, 3_600_000);
+      const partner = entry('p', 1100, 12_000); // past the first step: allowance 200 of its own
+      expect(newer.wideningFollows).toBe('newer');
+      expect(newer.pair([outlier, partner])).toEqual([]);
+      expect(longer.pair([outlier, partner])).toEqual([{ player1: outlier, player2: partner }]);
+    });
+
+    it('hands a newcomer no widened pair before it has waited the first step itself', () => {
+      const outlier = entry('o', 600, 35_000);
+      expect(longer.pair([outlier, entry('p', 1100, 9_999)])).toEqual([]);
+      expect(ids(longer.pair([outlier, entry('p', 1100, 10_000)]))).toEqual([['o', 'p']]);
+      // Within maxRatingDiff a newcomer pairs at once, whatever the rule.
+      expect(ids(longer.pair([outlier, entry('p', 699, 0)]))).toEqual([['o', 'p']]);
+    });
+
+    it("uses the longer waiter's allowance, capped by the last step", () => {
+      // 450 apart: the longer waiter's allowance is 400 at 20 s, 800 from 30 s.
+      expect(longer.pair([entry('a', 1000, 29_999), entry('b', 1450, 10_000)])).toEqual([]);
+      expect(ids(longer.pair([entry('a', 1000, 30_000), entry('b', 1450, 10_000)]))).toEqual([['a', 'b']]);
+      // 800 is the cap (exclusive): never reached, however long both wait.
+      expect(longer.pair([entry('a', 1000, 3_600_000), entry('b', 1800, 3_600_000)])).toEqual([]);
+      expect(longer.allowance(3_600_000)).toBe(800);
+    });
+
+    it('prefers a partner within maxRatingDiff to a widened pair with a longer waiter (the gap-181 case)', () => {
+      // x has waited 15 s, y 12 s (both accept 181); z, 1 point from y, has just arrived.
+      const queue = [entry('x', 1000, 15_000), entry('y', 1181, 12_000), entry('z', 1182, 0)];
+      expect(ids(longer.pair(queue))).toEqual([['y', 'z']]);
+      expect(ids(newer.pair(queue))).toEqual([['y', 'z']]);
+    });
+
+    it('still widens when that makes an extra pair', () => {
+      const queue = [
+        entry('a', 1000, 20_000),
+        entry('b', 1250, 20_000),
+        entry('c', 1260, 0),
+        entry('d', 1270, 0),
+      ];
+      expect(ids(longer.pair(queue)).sort()).toEqual([
+        ['a', 'b'],
+        ['c', 'd'],
+      ]);
+    });
+
+    it('pairs two leftovers that a pair sat between', () => {
+      // p-q pair first; o (35 s, allowance 800) and r (12 s) are 700 apart with p and q between.
+      const queue = [
+        entry('o', 600, 35_000),
+        entry('p', 1000, 0),
+        entry('q', 1010, 0),
+        entry('r', 1300, 12_000),
+      ];
+      expect(ids(longer.pair(queue))).toEqual([
+        ['o', 'r'],
+        ['p', 'q'],
+      ]);
+      expect(ids(newer.pair(queue))).toEqual([['p', 'q']]);
+    });
+
+    it('changes nothing without widening: no pair differs by maxRatingDiff or more', () => {
+      const m = new Matcher({ wideningFollows: 'longer' });
+      expect(m.pair([entry('a', 1000, 3_600_000), entry('b', 1100, 3_600_000)])).toEqual([]);
+    });
+
+    it('only makes valid pairs (property)', () => {
+      fc.assert(
+        fc.property(queueArb, (raw) => {
+          const entries = toEntries(raw);
+          const unique = entries.filter((e, i) => entries.findIndex((x) => x.playerId === e.playerId) === i);
+          const pairs = longer.pair(entries);
+          assertValid(longer, unique, pairs);
+          for (const { player1, player2 } of pairs) {
+            if (Math.abs(player1.rating - player2.rating) >= 100)
+              expect(player2.waitedMs).toBeGreaterThanOrEqual(10_000);
+          }
+        }),
+        { numRuns: 300, seed: 6 },
+      );
+    });
+  });
+
   it('orders pairs longest-waiting first', () => {
     const pairs = new Matcher().pair([
       entry('a', 1000, 100),
@@ -108,6 +199,7 @@ describe('Matcher', () => {
         }),
     ).toThrow(/widening/);
     expect(() => new Matcher({ widening: [{ afterMs: 5, maxRatingDiff: 50 }] })).toThrow(/widening/);
+    expect(() => new Matcher({ wideningFollows: 'oldest' as 'longer' })).toThrow(/wideningFollows/);
   });
 
   const queueArb = fc.array(

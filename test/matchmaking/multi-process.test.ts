@@ -22,7 +22,8 @@ describe.skipIf(!hasPostgres || !hasRedis)('two MatchServer processes sharing Po
     const env = {
       ...sharedStoreEnv(postgresUrl, db.schema!, redisUrl, REDIS_DB),
       GAME_SERVERS: 'game1:9000,game2:9000',
-      MAX_RATING_DIFF: '100',
+      MATCH_MAX_RATING_DIFF: '100',
+      MATCH_WIDENING: 'off',
       TICK_INTERVAL_MS: '50',
       MAX_WAIT_MS: '30000',
       POOL_SIZE: '10',
@@ -62,9 +63,14 @@ describe.skipIf(!hasPostgres || !hasRedis)('two MatchServer processes sharing Po
       Promise.all(repeats.map((p) => post(server(Number(p.player_id.slice(1)) + 1), p))),
     ]);
     checkPairs(players, answers, 100);
+    // The same match, and each answer its own fresh connect token for it.
+    const match = ({ status, body: { connect_token, ...rest } }: Answer) => ({ status, rest, connect_token });
     repeats.forEach((p, i) => {
-      const original = answers[players.indexOf(p)]!;
-      expect(repeated[i]).toEqual(original);
+      const original = match(answers[players.indexOf(p)]!);
+      const again = match(repeated[i]!);
+      expect(again.rest).toEqual(original.rest);
+      expect(typeof again.connect_token).toBe('string');
+      expect(again.connect_token).not.toBe(original.connect_token);
     });
 
     const { rows } = await db.client.query<{

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededRandom, InvalidOptionError } from '../../src/core/index.js';
+import { createSeededRandom, InvalidOptionError, ManualClock } from '../../src/core/index.js';
 import { MemoryRoomManager, RedisRoomManager, type RoomManager } from '../../src/matchmaking/index.js';
 import { hasRedis, redisUrl } from '../support/services.js';
 
@@ -105,6 +105,14 @@ describe.each(backends)('RoomManager on $name', ({ skip, create }) => {
     await expect(rooms.createRoom('m6', ['a', 'a'])).rejects.toThrow(InvalidOptionError);
   });
 
+  it.skipIf(skip)('touch is true for a live room and false for an unknown or closed one', async () => {
+    const roomId = await rooms.createRoom('m8', ['a', 'b']);
+    expect(await rooms.touch(roomId)).toBe(true);
+    expect(await rooms.touch('r_nope')).toBe(false);
+    await rooms.closeRoom(roomId);
+    expect(await rooms.touch(roomId)).toBe(false);
+  });
+
   it.skipIf(skip)('concurrent adds never overfill a room', async () => {
     const roomId = await rooms.createRoom('m7');
     const results = await Promise.all(
@@ -115,7 +123,62 @@ describe.each(backends)('RoomManager on $name', ({ skip, create }) => {
   });
 });
 
+describe('MemoryRoomManager expiry', () => {
+  it('a room expires ttlMs after creation or its last touch, and is then unknown everywhere', async () => {
+    const clock = new ManualClock();
+    const rooms = new MemoryRoomManager({ clock, ttlMs: 1000, random: createSeededRandom(5) });
+    const roomId = await rooms.createRoom('m1', ['a']);
+    clock.advance(999);
+    expect(await rooms.touch(roomId)).toBe(true);
+    clock.advance(999);
+    expect(await rooms.setStatus(roomId, 'playing')).toBe(true);
+    clock.advance(1);
+    expect(await rooms.getRoom(roomId)).toBeUndefined();
+    expect(await rooms.touch(roomId)).toBe(false);
+    expect(await rooms.addPlayerToRoom(roomId, 'b')).toBe(false);
+    expect(await rooms.setStatus(roomId, 'finished')).toBe(false);
+  });
+
+  it('sweeps expired rooms that nobody asks about again', async () => {
+    const clock = new ManualClock();
+    const rooms = new MemoryRoomManager({ clock, ttlMs: 1000, random: createSeededRandom(6) });
+    for (let i = 0; i < 64; i++) await rooms.createRoom(`old${i}`);
+    clock.advance(1000);
+    await rooms.createRoom('new');
+    expect(rooms.size).toBe(1);
+  });
+
+  it('rejects a bad ttlMs naming it', () => {
+    expect(() => new MemoryRoomManager({ ttlMs: 0 })).toThrow(/ttlMs/);
+  });
+});
+
 describe.skipIf(!hasRedis)('RedisRoomManager keys', () => {
+  it('every key of a room carries the TTL; status changes keep it; touch renews it', async () => {
+    await redis!.flushdb();
+    const rooms = new RedisRoomManager(redis!, { ttlMs: 5000, random: createSeededRandom(7) });
+    const ttls = async (roomId: string) =>
+      Promise.all(['players', 'match_id', 'status'].map((k) => redis!.pttl(`room:${roomId}:${k}`)));
+    const within = (values: number[], low: number, high: number) => {
+      for (const v of values) {
+        expect(v).toBeGreaterThan(low);
+        expect(v).toBeLessThanOrEqual(high);
+      }
+    };
+    const full = await rooms.createRoom('m1', ['a', 'b']);
+    within(await ttls(full), 4000, 5000);
+    // A room created empty gets its players set, with the room's TTL, on the first add.
+    const empty = await rooms.createRoom('m2');
+    expect(await rooms.addPlayerToRoom(empty, 'c')).toBe(true);
+    within(await ttls(empty), 4000, 5000);
+    await redis!.pexpire(`room:${full}:status`, 100);
+    expect(await rooms.setStatus(full, 'playing')).toBe(true);
+    expect(await redis!.pttl(`room:${full}:status`)).toBeLessThanOrEqual(100);
+    expect(await rooms.touch(full)).toBe(true);
+    within(await ttls(full), 4000, 5000);
+    await redis!.flushdb();
+  });
+
   it('uses exactly room:<id>:players (SET), :match_id and :status (STRING)', async () => {
     await redis!.flushdb();
     const rooms = new RedisRoomManager(redis!, { random: createSeededRandom(3) });

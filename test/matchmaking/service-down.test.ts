@@ -79,6 +79,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('MatchServer when PostgreSQL or Redis
 
   async function start(options: { sql?: SqlClient; rooms?: RoomManager } = {}) {
     server = new MatchServer({
+      authenticate: 'none',
       db: options.sql ?? sql,
       rooms: options.rooms ?? rooms,
       allocator: new StaticGameServerAllocator(['game1:9000']),
@@ -322,6 +323,7 @@ function bind(rooms: RoomManager): RoomManager {
     addPlayerToRoom: rooms.addPlayerToRoom.bind(rooms),
     setStatus: rooms.setStatus.bind(rooms),
     getRoom: rooms.getRoom.bind(rooms),
+    touch: rooms.touch.bind(rooms),
     closeRoom: rooms.closeRoom.bind(rooms),
   };
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BucketCounts } from '../../src/metrics/bucket-histogram.js';
 import {
+  MATCH_RATING_GAP_BUCKETS,
   MATCH_WAIT_BUCKETS,
   PACKET_SIZE_BUCKETS,
   RTT_BUCKETS,
@@ -32,7 +33,13 @@ function neighbours(v: number): number[] {
   return out;
 }
 
-const ALL = { TICK_DURATION_BUCKETS, PACKET_SIZE_BUCKETS, RTT_BUCKETS, MATCH_WAIT_BUCKETS };
+const ALL = {
+  TICK_DURATION_BUCKETS,
+  PACKET_SIZE_BUCKETS,
+  RTT_BUCKETS,
+  MATCH_WAIT_BUCKETS,
+  MATCH_RATING_GAP_BUCKETS,
+};
 
 describe('BucketCounts', () => {
   for (const [name, bounds] of Object.entries(ALL)) {

@@ -8,6 +8,7 @@ import {
   metricNames,
   TICK_DURATION_BUCKETS,
 } from '../../src/metrics/index.js';
+import { INPUT_REJECTIONS, SEAT_REFUSALS } from '../../src/server/index.js';
 import { parseExposition, seriesValue } from './exposition.js';
 
 async function scrape(collector: MetricsCollector): Promise<Map<string, number>> {
@@ -22,6 +23,7 @@ describe('MetricsCollector', () => {
       collector.transportObserver,
       collector.tickObserver,
       collector.matchObserver,
+      collector.roomObserver,
     ];
     const text = await collector.registry.metrics();
     const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
@@ -32,7 +34,10 @@ describe('MetricsCollector', () => {
         'bytes_sent_total counter',
         'connected_clients gauge',
         'dropped_duplicates_total counter',
+        'inputs_rejected_total counter',
         'match_queue_size gauge',
+        'match_rating_gap histogram',
+        'match_requests_refused_total counter',
         'match_requests_total counter',
         'match_wait_seconds histogram',
         'matches_created_total counter',
@@ -44,6 +49,7 @@ describe('MetricsCollector', () => {
         'reliable_retries_total counter',
         'reliable_timeouts_total counter',
         'rtt_seconds histogram',
+        'seats_refused_total counter',
         'server_tick_duration_seconds histogram',
       ].sort(),
     );
@@ -52,7 +58,7 @@ describe('MetricsCollector', () => {
     expect(seriesValue(series, 'server_tick_duration_seconds_count')).toBe(0);
     for (const reason of DROP_REASONS)
       expect(seriesValue(series, `packets_dropped_total{reason="${reason}"}`)).toBe(0);
-    expect(Object.values(METRIC_NAMES)).toHaveLength(18);
+    expect(Object.values(METRIC_NAMES)).toHaveLength(21);
   });
 
   it('registers a family when its observer is first taken, so each process exports what it feeds', async () => {
@@ -64,6 +70,8 @@ describe('MetricsCollector', () => {
     void collector.matchObserver;
     expect(await families(collector)).toEqual([
       'match_queue_size',
+      'match_rating_gap',
+      'match_requests_refused_total',
       'match_requests_total',
       'match_wait_seconds',
       'matches_created_total',
@@ -125,6 +133,9 @@ describe('MetricsCollector', () => {
     t.datagramDropped?.('rate_limited');
     t.datagramDropped?.('rate_limited');
     t.datagramDropped?.('unauthenticated');
+    t.datagramDropped?.('replayed');
+    t.datagramDropped?.('replayed');
+    t.datagramDropped?.('replayed');
     t.datagramDropped?.('blocked');
     t.connectedClients?.(3);
     t.connectedClients?.(2);
@@ -138,12 +149,19 @@ describe('MetricsCollector', () => {
     m.matchCreated?.();
     m.queueSize?.(6);
     m.matchWait?.(1.5);
+    m.matchRatingGap?.(99);
+    m.matchRatingGap?.(100);
+    m.matchRatingGap?.(0);
+    m.requestRefused?.('address_rate');
+    m.requestRefused?.('address_rate');
+    m.requestRefused?.('unauthenticated');
     const s = await scrape(collector);
     expect(seriesValue(s, 'bytes_sent_total')).toBe(200);
     expect(seriesValue(s, 'bytes_received_total')).toBe(33);
     expect(seriesValue(s, 'packets_dropped_total{reason="oversized"}')).toBe(1);
     expect(seriesValue(s, 'packets_dropped_total{reason="rate_limited"}')).toBe(2);
     expect(seriesValue(s, 'packets_dropped_total{reason="unauthenticated"}')).toBe(1);
+    expect(seriesValue(s, 'packets_dropped_total{reason="replayed"}')).toBe(3);
     expect(seriesValue(s, 'packets_dropped_total{reason="blocked"}')).toBe(1);
     expect(seriesValue(s, 'packets_dropped_total{reason="malformed"}')).toBe(0);
     expect(seriesValue(s, 'connected_clients')).toBe(2);
@@ -159,6 +177,35 @@ describe('MetricsCollector', () => {
     expect(seriesValue(s, 'match_queue_size')).toBe(6);
     expect(seriesValue(s, 'match_wait_seconds_bucket{le="1"}')).toBe(0);
     expect(seriesValue(s, 'match_wait_seconds_bucket{le="2"}')).toBe(1);
+    expect(seriesValue(s, 'match_rating_gap_bucket{le="10"}')).toBe(1);
+    expect(seriesValue(s, 'match_rating_gap_bucket{le="75"}')).toBe(1);
+    expect(seriesValue(s, 'match_rating_gap_bucket{le="99"}')).toBe(2);
+    expect(seriesValue(s, 'match_rating_gap_bucket{le="149"}')).toBe(3);
+    expect(seriesValue(s, 'match_rating_gap_sum')).toBe(199);
+    expect(seriesValue(s, 'match_rating_gap_count')).toBe(3);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="address_rate"}')).toBe(2);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="unauthenticated"}')).toBe(1);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="player_rate"}')).toBe(0);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="connection_limit"}')).toBe(0);
+    expect(seriesValue(s, 'match_requests_refused_total{reason="forbidden"}')).toBe(0);
+  });
+
+  it('counts what the room observer reports, every reason exported from the start', async () => {
+    const collector = new MetricsCollector();
+    const r = collector.roomObserver;
+    r.inputRejected('future');
+    r.inputRejected('future');
+    r.inputRejected('wrong_seat');
+    r.seatRefused('seat_taken');
+    const s = await scrape(collector);
+    expect(seriesValue(s, 'inputs_rejected_total{reason="future"}')).toBe(2);
+    expect(seriesValue(s, 'inputs_rejected_total{reason="wrong_seat"}')).toBe(1);
+    expect(seriesValue(s, 'inputs_rejected_total{reason="impossible"}')).toBe(0);
+    expect(seriesValue(s, 'seats_refused_total{reason="seat_taken"}')).toBe(1);
+    expect(seriesValue(s, 'seats_refused_total{reason="no_seat"}')).toBe(0);
+    for (const reason of INPUT_REJECTIONS)
+      expect(s.has(`inputs_rejected_total{reason="${reason}"}`)).toBe(true);
+    for (const reason of SEAT_REFUSALS) expect(s.has(`seats_refused_total{reason="${reason}"}`)).toBe(true);
   });
 
   it('keeps counting across scrapes (counters are totals, not deltas)', async () => {

@@ -30,6 +30,7 @@ describe('generated monitoring files', () => {
         'Match requests and matches per second',
         'Match queue size',
         'Match wait p50 / p95 / p99',
+        'Match rating gap mean / p50 / p99',
       ]),
     );
     const exprs = dashboardExpressions(dashboard).map((e) => e.replaceAll(`\${prefix}`, ''));
@@ -37,6 +38,8 @@ describe('generated monitoring files', () => {
     expect(exprs).toContain('rate(reliable_timeouts_total[1m]) / rate(packets_sent_total[1m])');
     expect(exprs).toContain('rate(packets_lost_total[1m]) / rate(packets_sent_total[1m])');
     expect(exprs).toContain('rate(reliable_retries_total[1m])');
+    expect(exprs).toContain('histogram_quantile(0.99, rate(match_rating_gap_bucket[1m]))');
+    expect(exprs).toContain('rate(match_rating_gap_sum[1m]) / rate(match_rating_gap_count[1m])');
     // Every panel has its own id and every query names the data source variable.
     const ids = (dashboard.panels ?? []).map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -106,6 +109,7 @@ describe.skipIf(!hasPromtool)('promtool', () => {
     collector.matchObserver.matchCreated?.();
     collector.matchObserver.queueSize?.(3);
     collector.matchObserver.matchWait?.(2.5);
+    collector.matchObserver.matchRatingGap?.(42);
     const server = new MetricsServer({ registry: collector.registry, host: '127.0.0.1', port: 0 });
     await server.start();
     try {

@@ -13,11 +13,13 @@ import { createSeededRandom } from '../../src/core/index.js';
 import { alertRules, MetricsCollector, MetricsServer } from '../../src/metrics/index.js';
 import { TickLoop } from '../../src/server/index.js';
 import {
+  addressKey,
   ConnectionClient,
   ConnectionServer,
   LossyUdpProxy,
   UdpTransport,
 } from '../../src/transport/index.js';
+import { createTokens, epochClock } from '../transport/connection-harness.js';
 import { PrometheusProcess } from './prometheus-process.js';
 import { hasPrometheus, hasPromtool, monitoringDir, promtool } from './prometheus-tools.js';
 
@@ -45,9 +47,13 @@ async function startGameServer(): Promise<number> {
     observer: collector.transportObserver,
   });
   stops.push(() => serverTransport.close());
+  // A long connection timeout: starting the embedded match server below can block this process's
+  // event loop for seconds on a busy machine, and a timed-out client would empty the metrics.
+  const tokens = createTokens(epochClock, { timeoutMs: 120_000 }, addressKey(serverTransport.localAddress));
   const server = new ConnectionServer({
     transport: serverTransport,
     protocolId: PROTOCOL_ID,
+    connectTokens: tokens.verifier,
     channelObserver: collector.channelObserver,
     observer: collector.transportObserver,
   });
@@ -83,8 +89,8 @@ async function startGameServer(): Promise<number> {
     stops.push(() => transport.close());
     const client = new ConnectionClient({
       transport,
+      token: tokens.issue(),
       server: proxy.address,
-      protocolId: PROTOCOL_ID,
       random: createSeededRandom(100 + i),
     });
     stops.push(() => client.close());
@@ -117,7 +123,14 @@ async function startMatchmaking(): Promise<number> {
   await metricsServer.start();
   stops.push(() => metricsServer.close());
   const match = await startMatchServer(
-    { port: 0, host: '127.0.0.1', gameServers: ['127.0.0.1:9000'], maxRatingDiff: 100, tickIntervalMs: 50 },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      gameServers: ['127.0.0.1:9000'],
+      maxRatingDiff: 100,
+      tickIntervalMs: 50,
+      auth: 'none',
+    },
     { observer: metrics.matchObserver },
   );
   stops.push(() => match.close());

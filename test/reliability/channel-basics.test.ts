@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionError, ManualClock } from '../../src/core/index.js';
+import { InvalidArgumentError, InvalidOptionError, ManualClock } from '../../src/core/index.js';
 import type { MessageKind } from '../../src/reliability/channel-counters.js';
 import { ReliableUdpChannel } from '../../src/reliability/reliable-udp-channel.js';
 import { checkPayload, createPair, payloadFor } from './harness.js';
 
 describe('ReliableUdpChannel basics', () => {
+  it('refuses a payload that is not a Uint8Array with a typed error, queueing nothing', () => {
+    const { a } = createPair();
+    expect(() => a.send('hello' as unknown as Uint8Array)).toThrow(InvalidArgumentError);
+    expect(() => a.send([1, 2] as unknown as Uint8Array)).toThrow(/invalid argument "payload"/);
+    expect(a.counters.reliableSent).toBe(0);
+  });
+
   it('delivers every kind on a perfect link, packing small messages into one packet', () => {
     const { a, b, step } = createPair();
     const got: [number[], MessageKind][] = [];

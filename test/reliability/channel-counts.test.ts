@@ -184,7 +184,12 @@ describe('ReliableUdpChannel exact counts', () => {
   });
 
   it('leaves a packet unacked when its early reliable data overflows the receive buffer, then recovers', () => {
-    const { a, b, take, toB, toA, clock, received } = createWire({ maxReceiveBufferBytes: 100 });
+    // Messages of at most 200 bytes cost at most 200 + 256 (one array): that much is kept for the
+    // message next in order, 800 - 456 = 344 for early data.
+    const { a, b, take, toB, toA, clock, received } = createWire({
+      maxMessageSize: 200,
+      maxReceiveBufferBytes: 800,
+    });
     a.send(msg(0));
     a.update();
     take(toB); // lost
@@ -204,7 +209,8 @@ describe('ReliableUdpChannel exact counts', () => {
     clock.advance(a.rtoMs);
     a.update();
     const resent = take(toB);
-    // Both messages in one packet: 0 is next in order, so 1 becomes next too and is exempt.
+    // Both messages in one packet: 0 is next in order, so 1 becomes next too and may use the
+    // whole cap: 2 + 256 + 200 + 256 = 714 <= 800.
     expect(resent).toHaveLength(1);
     b.receive(resent[0]!);
     expect(received.b.map(([p]) => p.length)).toEqual([2, 2, 200]);

@@ -8,6 +8,7 @@ import {
   readPacketHeader,
   writePacketHeader,
 } from '../../src/reliability/packet-header.js';
+import { PIECE_OVERHEAD } from '../../src/reliability/reliable-receive-buffer.js';
 import { ReliableUdpChannel } from '../../src/reliability/reliable-udp-channel.js';
 
 // 2,000 + 4,000 + 4,000 + 5,000 + 6,000 = 21,000 cases per run.
@@ -223,8 +224,10 @@ describe('parsers of untrusted bytes (property tests)', () => {
       clock,
       send: () => {},
       maxReceiveBufferBytes: 4096,
+      maxMessageSize: 1024,
       windowSize: 1024,
     });
+    const usable = 4096 - ch.bufferUsage().receiveReserveBytes; // 4096 - (1024 + 256)
     const buf = new Uint8Array(1200);
     for (let sequence = 0; sequence < 200; sequence++) {
       let p = writePacketHeader(buf, 0, PacketType.Data, sequence, 0, 0);
@@ -237,13 +240,17 @@ describe('parsers of untrusted bytes (property tests)', () => {
           new Uint8Array(1),
           1 + ((sequence * 7 + k) % 1000),
           k,
-          60_000,
+          1000,
         );
       ch.receive(buf.slice(0, p));
     }
     const usage = ch.bufferUsage();
     expect(usage.receiveBufferedPieces).toBeGreaterThan(0);
-    expect(usage.receiveBufferedBytes + usage.receiveBufferedPieces * 64).toBeLessThanOrEqual(4096);
+    expect(usage.receiveBufferedBytes + usage.receiveBufferedPieces * PIECE_OVERHEAD).toBeLessThanOrEqual(
+      usable,
+    );
+    // Pieces of 1 + 256 bytes: as many as fit in the 2,816 bytes early data may use.
+    expect(usage.receiveBufferedPieces).toBe(Math.floor(usable / (1 + PIECE_OVERHEAD)));
     expect(ch.counters.receiveBufferOverflows).toBeGreaterThan(150);
     expect(ch.counters.malformedPacketsDropped).toBe(0);
   });

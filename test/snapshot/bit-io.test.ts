@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../src/core/index.js';
 import { BitReader } from '../../src/snapshot/bit-reader.js';
 import { BitWriter } from '../../src/snapshot/bit-writer.js';
 import { SnapshotTruncatedError } from '../../src/snapshot/index.js';
@@ -40,9 +41,9 @@ describe('BitWriter / BitReader', () => {
 
   it('reject values that do not fit and reads past the end', () => {
     const w = new BitWriter();
-    expect(() => w.write(4, 2)).toThrow(RangeError);
-    expect(() => w.write(-1, 8)).toThrow(RangeError);
-    expect(() => w.write(1, 33)).toThrow(RangeError);
+    expect(() => w.write(4, 2)).toThrow(InvalidArgumentError);
+    expect(() => w.write(-1, 8)).toThrow(InvalidArgumentError);
+    expect(() => w.write(1, 33)).toThrow(InvalidArgumentError);
     const r = new BitReader(new Uint8Array([0xff]));
     expect(r.read(5)).toBe(31);
     expect(() => r.read(4)).toThrow(SnapshotTruncatedError);

@@ -1,43 +1,52 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSeededRandom, ManualClock } from '../../src/core/index.js';
+import type { PublicConnectToken } from '../../src/transport/connect-token/index.js';
 import { ConnectionClient } from '../../src/transport/connection-client.js';
 import { CookieJar } from '../../src/transport/connection-cookie.js';
 import {
+  type Cookie,
+  challengeResponseSize,
   readAccepted,
   readChallenge,
   readChallengeResponse,
   readConnectRequest,
   readDenied,
-  readDisconnect,
   readPacketType,
-  readPayload,
   writeAccepted,
   writeChallenge,
   writeChallengeResponse,
   writeConnectRequest,
   writeDenied,
-  writeDisconnect,
-  writeKeepAlive,
-  writePayload,
 } from '../../src/transport/connection-packets.js';
+import { deriveSessionKey, PacketSeal, sealHandshake } from '../../src/transport/connection-seal.js';
 import { ConnectionServer } from '../../src/transport/connection-server.js';
 import type { PeerAddress } from '../../src/transport/datagram-transport.js';
-import { fakeTransport, PROTOCOL_ID, SECRET, SERVER_ADDRESS } from './connection-harness.js';
+import { createTokens, fakeTransport, PROTOCOL_ID, SECRET, SERVER_ADDRESS } from './connection-harness.js';
 
 const NONCE = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
 const COOKIE = { issuedAt: 1000, mac: new Uint8Array(16).fill(3) };
+const KEY = new Uint8Array(32).fill(5);
+const sealer = new PacketSeal({ send: KEY, receive: KEY }, PROTOCOL_ID, 1200, false);
 /** One valid packet of every type, to mutate. */
 const VALID = [
   writeConnectRequest(PROTOCOL_ID, 0, NONCE),
   writeChallenge(NONCE, COOKIE),
-  writeChallengeResponse(PROTOCOL_ID, 0, NONCE, COOKIE, Uint8Array.of(1, 2, 3)),
-  writeAccepted(NONCE, 7),
+  writeChallengeResponse(PROTOCOL_ID, 0, NONCE, COOKIE, Uint8Array.of(1, 2, 3), () => new Uint8Array(16)),
+  writeAccepted(NONCE, 7, (ad, plain) => sealHandshake(KEY, ad, plain)),
   writeDenied(NONCE, 1),
-  writePayload(Uint8Array.of(0x40, 0, 0, 0)),
-  writeKeepAlive(),
-  writeDisconnect(NONCE),
+  sealer.seal(0x25, Uint8Array.of(0x40, 0, 0, 0)),
+  sealer.seal(0x26, Uint8Array.of(1, 0, 0, 0)),
+  sealer.seal(0x27, new Uint8Array(0)),
 ];
+
+/** The ChallengeResponse a client holding `token` sends. */
+function response(nonce: Uint8Array, cookie: Cookie, token: PublicConnectToken): Uint8Array {
+  const key = deriveSessionKey(token.clientToServerKey, nonce, cookie);
+  return writeChallengeResponse(PROTOCOL_ID, 0, nonce, cookie, token.handshakeToken, (signed) =>
+    sealHandshake(key, signed, new Uint8Array(0)),
+  );
+}
 
 /** Random bytes, and valid packets with flipped bits, truncations and injected garbage. */
 const hostile = fc.oneof(
@@ -67,8 +76,6 @@ const parsers = {
   readChallengeResponse,
   readAccepted,
   readDenied,
-  readDisconnect,
-  readPayload,
 };
 
 describe('connection-layer parsers of untrusted bytes (fast-check)', () => {
@@ -82,7 +89,8 @@ describe('connection-layer parsers of untrusted bytes (fast-check)', () => {
               if (v instanceof Uint8Array) expect(v.length).toBeLessThanOrEqual(bytes.length);
           }
         }
-        if (readChallengeResponse(bytes)) expect(bytes.length).toBe(300);
+        const response = readChallengeResponse(bytes);
+        if (response) expect(bytes.length).toBe(challengeResponseSize(response.token.length));
       }),
       { numRuns: 6000 },
     );
@@ -91,18 +99,20 @@ describe('connection-layer parsers of untrusted bytes (fast-check)', () => {
   it('the server never throws, counts every rejected datagram, and never out-sends an unconnected peer', () => {
     const clock = new ManualClock(1000);
     const fake = fakeTransport();
+    const tokens = createTokens(clock);
     const server = new ConnectionServer({
       transport: fake.transport,
       protocolId: PROTOCOL_ID,
       clock,
       secret: SECRET,
+      connectTokens: tokens.verifier,
       rateLimit: { packetsPerSecond: Number.POSITIVE_INFINITY, burst: 1e9 },
     });
     // One legitimately connected peer, so connected-path parsing is fuzzed too.
     const friend: PeerAddress = { address: '10.9.9.9', port: 9 };
     fake.deliver(writeConnectRequest(PROTOCOL_ID, 0, NONCE), friend);
     const cookie = new CookieJar(SECRET, PROTOCOL_ID, 10_000).issue(friend, NONCE, clock.now());
-    fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, NONCE, cookie, new Uint8Array(0)), friend);
+    fake.deliver(response(NONCE, cookie, tokens.issue()), friend);
     expect(server.connections.size).toBe(1);
     const stranger: PeerAddress = { address: '10.1.1.1', port: 1 };
     let receivedFromStranger = 0;
@@ -116,7 +126,7 @@ describe('connection-layer parsers of untrusted bytes (fast-check)', () => {
         if (!fromFriend) {
           receivedFromStranger += bytes.length;
           // A stranger's datagram is either dropped and counted, or a well-formed handshake packet.
-          if (dropped === 0) expect([0x10, 0x12]).toContain(bytes[0]);
+          if (dropped === 0) expect([0x20, 0x22]).toContain(bytes[0]);
           const sentToStranger = fake.sent
             .filter((s) => s.to.address === stranger.address)
             .reduce((n, s) => n + s.data.length, 0);
@@ -133,10 +143,10 @@ describe('connection-layer parsers of untrusted bytes (fast-check)', () => {
   it('the client never throws and counts every rejected datagram, in every state', () => {
     const clock = new ManualClock(0);
     const fake = fakeTransport({ address: '10.0.0.2', port: 50000 });
+    const token = createTokens(clock).issue();
     const client = new ConnectionClient({
       transport: fake.transport,
-      server: SERVER_ADDRESS,
-      protocolId: PROTOCOL_ID,
+      token,
       clock,
       random: createSeededRandom(1),
     });
@@ -158,7 +168,11 @@ describe('connection-layer parsers of untrusted bytes (fast-check)', () => {
     reconnect();
     const latest = fake.sent.at(-1)!.data.slice(7, 15);
     fake.deliver(writeChallenge(latest, COOKIE), SERVER_ADDRESS);
-    fake.deliver(writeAccepted(latest, 1), SERVER_ADDRESS);
+    const key = deriveSessionKey(token.serverToClientKey, latest, COOKIE);
+    fake.deliver(
+      writeAccepted(latest, 1, (ad, plain) => sealHandshake(key, ad, plain)),
+      SERVER_ADDRESS,
+    );
     expect(client.state).toBe('connected');
     fc.assert(property(), { numRuns: 3000 });
   });

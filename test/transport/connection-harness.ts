@@ -1,4 +1,12 @@
-import { createSeededRandom, ManualClock } from '../../src/core/index.js';
+import { type Clock, createSeededRandom, ManualClock } from '../../src/core/index.js';
+import {
+  type ConnectTokenGrant,
+  ConnectTokenIssuer,
+  type ConnectTokenIssuerOptions,
+  ConnectTokenVerifier,
+  decodeConnectToken,
+  type PublicConnectToken,
+} from '../../src/transport/connect-token/index.js';
 import { ConnectionClient, type ConnectionClientOptions } from '../../src/transport/connection-client.js';
 import { ConnectionServer, type ConnectionServerOptions } from '../../src/transport/connection-server.js';
 import {
@@ -12,17 +20,74 @@ import { MemoryNetwork } from '../../src/transport/memory-network.js';
 export const PROTOCOL_ID = 0x504f4e47;
 export const SECRET = new Uint8Array(32).fill(7);
 export const SERVER_ADDRESS: PeerAddress = { address: '10.0.0.1', port: 40000 };
+export const TOKEN_KEY = { id: 1, key: new Uint8Array(32).fill(9) };
+/** 2026-01-01T00:00:00Z: tokens read wall clocks (epoch ms); a world's token clock is this plus its ManualClock. */
+export const EPOCH_MS = Date.UTC(2026, 0, 1);
+/** A wall clock for tests over real sockets. */
+export const epochClock: Clock = { now: () => Date.now() };
 
-/** A deterministic world: one server and any number of clients on a MemoryNetwork, one ManualClock. */
-export function createWorld(serverOptions: Partial<ConnectionServerOptions> = {}, seed = 1) {
+/**
+ * Connect tokens for a world: an issuer and the server's verifier. `clock` drives their time: a
+ * wall clock as is, or a world's ManualClock, read as {@link EPOCH_MS} plus its time.
+ */
+export function createTokens(
+  clock: Clock,
+  options: Partial<ConnectTokenIssuerOptions> = {},
+  serverAddress = `${SERVER_ADDRESS.address}:${SERVER_ADDRESS.port}`,
+) {
+  const epoch: Clock = clock instanceof ManualClock ? { now: () => EPOCH_MS + clock.now() } : clock;
+  const issuer = new ConnectTokenIssuer({
+    key: TOKEN_KEY,
+    protocolId: PROTOCOL_ID,
+    clock: epoch,
+    random: createSeededRandom(77),
+    ...options,
+  });
+  const verifier = new ConnectTokenVerifier({
+    keys: [TOKEN_KEY],
+    protocolId: PROTOCOL_ID,
+    serverAddresses: [serverAddress],
+    clock: epoch,
+  });
+  let nextPlayer = 1;
+  return {
+    issuer,
+    verifier,
+    /** A decoded token for a new player (or `grant`'s). */
+    issue(grant: Partial<ConnectTokenGrant> = {}): PublicConnectToken {
+      return decodeConnectToken(
+        issuer.issue({
+          playerId: `player-${nextPlayer++}`,
+          matchId: 'm1',
+          roomId: 'r1',
+          serverAddress,
+          ...grant,
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * A deterministic world: one server and any number of clients on a MemoryNetwork, one ManualClock
+ * (which the connect tokens read as epoch ms). `tokenOptions` go to the issuer (e.g. `timeoutMs`,
+ * the connection timeout).
+ */
+export function createWorld(
+  serverOptions: Partial<ConnectionServerOptions> = {},
+  seed = 1,
+  tokenOptions: Partial<ConnectTokenIssuerOptions> = {},
+) {
   const clock = new ManualClock(1000);
   const network = new MemoryNetwork({ clock, random: createSeededRandom(seed) });
   const serverTransport = recording(network.createEndpoint(SERVER_ADDRESS));
+  const tokens = createTokens(clock, tokenOptions);
   const server = new ConnectionServer({
     transport: serverTransport,
     protocolId: PROTOCOL_ID,
     clock,
     secret: SECRET,
+    connectTokens: tokens.verifier,
     ...serverOptions,
   });
   const clients: ConnectionClient[] = [];
@@ -31,17 +96,17 @@ export function createWorld(serverOptions: Partial<ConnectionServerOptions> = {}
   const world = {
     clock,
     network,
+    tokens,
     server,
     serverTransport,
     clients,
     clientTransports,
-    /** A client at 10.0.0.N (or `address`). */
+    /** A client at 10.0.0.N (or `address`), with a fresh token for a new player unless `options.token`. */
     client(options: Partial<ConnectionClientOptions> = {}, address?: PeerAddress): ConnectionClient {
       const transport = network.createEndpoint(address ?? { address: `10.0.0.${nextClient++}`, port: 50000 });
       const client = new ConnectionClient({
         transport,
-        server: SERVER_ADDRESS,
-        protocolId: PROTOCOL_ID,
+        token: options.token ?? tokens.issue(),
         clock,
         random: createSeededRandom(100 + nextClient),
         ...options,

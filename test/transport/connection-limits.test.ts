@@ -1,43 +1,68 @@
 import { BlockList } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createSeededRandom, InvalidOptionError, ManualClock, silentLogger } from '../../src/core/index.js';
+import type { PublicConnectToken } from '../../src/transport/connect-token/index.js';
 import { ConnectionClient } from '../../src/transport/connection-client.js';
 import { CookieJar } from '../../src/transport/connection-cookie.js';
 import {
   CHALLENGE_SIZE,
   ConnectionPacketType,
+  type Cookie,
+  DENIED_SIZE,
   HANDSHAKE_PACKET_SIZE,
   readPacketType,
   writeChallengeResponse,
   writeConnectRequest,
-  writeKeepAlive,
 } from '../../src/transport/connection-packets.js';
-import {
-  ConnectionServer,
-  type ConnectionServerOptions,
-  type TokenVerdict,
-} from '../../src/transport/connection-server.js';
+import { deriveSessionKey, sealHandshake } from '../../src/transport/connection-seal.js';
+import { ConnectionServer, type ConnectionServerOptions } from '../../src/transport/connection-server.js';
 import { addressKey, type PeerAddress } from '../../src/transport/datagram-transport.js';
 import type { DropReason } from '../../src/transport/transport-observer.js';
-import { createWorld, fakeTransport, PROTOCOL_ID, SECRET, SERVER_ADDRESS } from './connection-harness.js';
+import { createTokens, createWorld, fakeTransport, PROTOCOL_ID, SECRET } from './connection-harness.js';
 
 /** A server on a fake transport: packets are delivered by hand, replies recorded. */
 function bench(options: Partial<ConnectionServerOptions> = {}) {
   const clock = new ManualClock(1000);
   const fake = fakeTransport();
   const drops: DropReason[] = [];
+  const tokens = createTokens(clock);
   const server = new ConnectionServer({
     transport: fake.transport,
     protocolId: PROTOCOL_ID,
     clock,
     secret: SECRET,
+    connectTokens: tokens.verifier,
     observer: { datagramDropped: (r) => drops.push(r) },
     ...options,
   });
   const sentTo = (peer: PeerAddress) =>
     fake.sent.filter((s) => addressKey(s.to) === addressKey(peer)).reduce((n, s) => n + s.data.length, 0);
-  return { clock, fake, server, drops, sentTo };
+  return { clock, fake, server, drops, sentTo, tokens };
 }
+
+/** A ChallengeResponse as a client holding `token` sends it; without a token, empty and unproven. */
+function response(n: number, cookie: Cookie, token?: PublicConnectToken): Uint8Array {
+  if (token === undefined)
+    return writeChallengeResponse(
+      PROTOCOL_ID,
+      0,
+      nonce(n),
+      cookie,
+      new Uint8Array(0),
+      () => new Uint8Array(16),
+    );
+  const key = deriveSessionKey(token.clientToServerKey, nonce(n), cookie);
+  return writeChallengeResponse(PROTOCOL_ID, 0, nonce(n), cookie, token.handshakeToken, (signed) =>
+    sealHandshake(key, signed, new Uint8Array(0)),
+  );
+}
+
+/** A sealed-looking KeepAlive nobody sealed. */
+const forgedKeepAlive = () => {
+  const p = new Uint8Array(29);
+  p[0] = 0x26;
+  return p;
+};
 
 const nonce = (n: number) => {
   const b = new Uint8Array(8);
@@ -59,13 +84,7 @@ describe('anti-amplification', () => {
     expect(10 * HANDSHAKE_PACKET_SIZE).toBe(3000);
     expect(server.counters.challengesSent).toBe(10);
     // Responses with forged cookies get nothing at all.
-    const forged = writeChallengeResponse(
-      PROTOCOL_ID,
-      0,
-      nonce(1),
-      { issuedAt: 1000, mac: new Uint8Array(16) },
-      new Uint8Array(0),
-    );
+    const forged = response(1, { issuedAt: 1000, mac: new Uint8Array(16) });
     for (let i = 0; i < 10; i++) fake.deliver(forged, attacker);
     expect(sentTo(attacker)).toBe(10 * CHALLENGE_SIZE);
     expect(server.counters.badCookies).toBe(10);
@@ -77,145 +96,36 @@ describe('anti-amplification', () => {
     expect(sentTo(attacker)).toBe(330);
   });
 
-  it('keeps a reserved reply budget across an async token validation', async () => {
-    let release: ((v: boolean) => void) | undefined;
-    const { clock, fake, server, sentTo } = bench({
-      validateToken: () =>
-        new Promise<boolean>((resolve) => {
-          release = resolve;
-        }),
-    });
+  it('answers a refused token with a 10-byte Denied, well within the bytes received', () => {
+    const { clock, fake, server, sentTo, tokens } = bench();
     const client = peer(7);
     fake.deliver(request(3), client);
     const cookie = new CookieJar(SECRET, PROTOCOL_ID, 10_000).issue(client, nonce(3), clock.now());
-    fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(3), cookie, Uint8Array.of(9)), client);
-    expect(sentTo(client)).toBe(33);
-    release!(false);
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(sentTo(client)).toBe(33 + 10); // Denied, within the 13 bytes reserved
-    expect(server.counters.denied.tokenRejected).toBe(1);
-  });
-});
-
-describe('token validation deadline', () => {
-  const jar = new CookieJar(SECRET, PROTOCOL_ID, 10_000);
-  const respond = (b: ReturnType<typeof bench>, i: number) => {
-    b.fake.deliver(request(i), peer(i));
-    const cookie = jar.issue(peer(i), nonce(i), b.clock.now());
-    b.fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(i), cookie, new Uint8Array(0)), peer(i));
-  };
-  const deniedTo = (b: ReturnType<typeof bench>, to: PeerAddress) =>
-    b.fake.sent.filter(
-      (s) => addressKey(s.to) === addressKey(to) && readPacketType(s.data) === ConnectionPacketType.Denied,
-    ).length;
-
-  it('denies a client whose check never settles once the deadline passes, and frees its slot', () => {
-    const b = bench({
-      maxClients: 1,
-      tokenValidationTimeoutMs: 2000,
-      validateToken: () => new Promise<boolean>(() => {}), // never settles
-    });
-    respond(b, 1);
-    respond(b, 2); // the pending check holds the only slot
-    expect(b.server.counters.denied.serverFull).toBe(1);
-    b.clock.advance(1999);
-    b.server.update();
-    expect(deniedTo(b, peer(1))).toBe(0);
-    b.clock.advance(1);
-    b.server.update();
-    expect(deniedTo(b, peer(1))).toBe(1);
-    expect(b.server.counters.denied).toMatchObject({ tokenTimedOut: 1, tokenRejected: 0 });
-    b.server.update();
-    expect(deniedTo(b, peer(1))).toBe(1); // denied once
-    respond(b, 3); // the slot is free again: this check is pending, not refused
-    expect(b.server.counters.denied.serverFull).toBe(1);
-  });
-
-  /** A server with a 100 ms deadline whose one check, started for peer 1, settles on `release`. */
-  const pendingCheck = () => {
-    let release: (verdict: boolean) => Promise<void> = async () => {};
-    const b = bench({
-      tokenValidationTimeoutMs: 100,
-      validateToken: () =>
-        new Promise<boolean>((resolve) => {
-          release = async (verdict) => {
-            resolve(verdict);
-            await Promise.resolve();
-            await Promise.resolve();
-          };
-        }),
-    });
-    respond(b, 1);
-    return { b, release: (verdict: boolean) => release(verdict) };
-  };
-
-  it('ignores a verdict that arrives after the deadline', async () => {
-    const { b, release } = pendingCheck();
-    b.clock.advance(100);
-    b.server.update();
-    await release(true);
-    expect(b.server.connections.size).toBe(0);
-    expect(b.server.counters.accepted).toBe(0);
-    expect(deniedTo(b, peer(1))).toBe(1);
-  });
-
-  it('leaves a check that settles in time alone', async () => {
-    const { b, release } = pendingCheck();
-    b.clock.advance(99);
-    b.server.update();
-    await release(true);
-    b.clock.advance(10);
-    b.server.update();
-    expect(b.server.connections.size).toBe(1);
-    expect(b.server.counters.denied.tokenTimedOut).toBe(0);
-  });
-
-  it('aborts the signal it gave the validator at the deadline, and on close()', () => {
-    const signals: AbortSignal[] = [];
-    const b = bench({
-      tokenValidationTimeoutMs: 100,
-      validateToken: (_token, _from, signal) => {
-        signals.push(signal);
-        return new Promise<boolean>(() => {});
-      },
-    });
-    respond(b, 1);
-    b.clock.advance(50);
-    respond(b, 2);
-    expect(signals.map((s) => s.aborted)).toEqual([false, false]);
-    b.clock.advance(50);
-    b.server.update();
-    expect(signals.map((s) => s.aborted)).toEqual([true, false]);
-    expect((signals[0]!.reason as DOMException).name).toBe('TimeoutError');
-    b.server.close();
-    expect(signals.map((s) => s.aborted)).toEqual([true, true]);
-    expect((signals[1]!.reason as DOMException).name).toBe('AbortError');
-    b.clock.advance(1000);
-    b.server.update(); // closed: nothing more is sent or counted
-    expect(b.server.counters.denied.tokenTimedOut).toBe(1);
-  });
-
-  it('rejects a non-positive timeout', () => {
-    expect(() => bench({ tokenValidationTimeoutMs: 0 })).toThrow(InvalidOptionError);
+    const token = tokens.issue();
+    const altered = { ...token, handshakeToken: token.handshakeToken.slice() };
+    altered.handshakeToken[500]! ^= 1;
+    fake.deliver(response(3, cookie, altered), client);
+    expect(sentTo(client)).toBe(CHALLENGE_SIZE + DENIED_SIZE);
+    expect(server.counters.tokensRefused.unauthentic).toBe(1);
   });
 });
 
 describe('cookies', () => {
   it('rejects an expired cookie and a cookie issued to another address', () => {
-    const { clock, fake, server } = bench({ cookieLifetimeMs: 5000 });
+    const { clock, fake, server, tokens } = bench({ cookieLifetimeMs: 5000 });
     const jar = new CookieJar(SECRET, PROTOCOL_ID, 5000);
     const a = peer(1);
     const b = peer(2);
     const old = jar.issue(a, nonce(1), clock.now());
     clock.advance(5001);
-    fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(1), old, new Uint8Array(0)), a);
+    const token = tokens.issue();
+    fake.deliver(response(1, old, token), a);
     const fresh = jar.issue(a, nonce(1), clock.now());
-    fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(1), fresh, new Uint8Array(0)), b);
-    fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(2), fresh, new Uint8Array(0)), a);
+    fake.deliver(response(1, fresh, token), b);
+    fake.deliver(response(2, fresh, token), a);
     expect(server.counters.badCookies).toBe(3);
     expect(server.connections.size).toBe(0);
-    fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(1), fresh, new Uint8Array(0)), a);
+    fake.deliver(response(1, fresh, token), a);
     expect(server.connections.size).toBe(1);
   });
 });
@@ -243,9 +153,10 @@ describe('rate limit, block list, bounded state', () => {
     void client.connect();
     world.run(() => client.state === 'connected');
     const t = world.clientTransports.get(client)!;
-    for (let i = 0; i < 50; i++) t.send(writeKeepAlive(), world.serverTransport.localAddress);
+    for (let i = 0; i < 50; i++) t.send(forgedKeepAlive(), world.serverTransport.localAddress);
     world.network.pump();
     expect(world.server.counters.dropped.rate_limited).toBe(30);
+    expect(world.server.counters.dropped.unauthenticated).toBe(20);
   });
 
   it('drops blocked addresses and subnets, including IPv4-mapped IPv6, editable at run time', () => {
@@ -273,7 +184,7 @@ describe('rate limit, block list, bounded state', () => {
     expect({ ...server.counters }.addressEvictions).toBe(9900); // a snapshot copies the derived value
     expect(server.counters.challengesSent).toBe(10_000);
     // Non-handshake packets from strangers create no state at all.
-    for (let i = 0; i < 1000; i++) fake.deliver(writeKeepAlive(), peer(20_000 + i));
+    for (let i = 0; i < 1000; i++) fake.deliver(forgedKeepAlive(), peer(20_000 + i));
     expect(server.counters.dropped.unauthenticated).toBe(1000);
     expect(server.trackedAddresses).toBe(100);
   });
@@ -287,28 +198,6 @@ describe('rate limit, block list, bounded state', () => {
     expect(server.trackedAddresses).toBe(0);
     expect(fake.sent).toHaveLength(0);
   });
-
-  it('denies handshakes when full while a validation is pending', async () => {
-    let release: ((v: boolean) => void) | undefined;
-    const { clock, fake, server } = bench({
-      maxClients: 1,
-      validateToken: () =>
-        new Promise<boolean>((resolve) => {
-          release = resolve;
-        }),
-    });
-    const jar = new CookieJar(SECRET, PROTOCOL_ID, 10_000);
-    for (const i of [1, 2]) {
-      fake.deliver(request(i), peer(i));
-      const cookie = jar.issue(peer(i), nonce(i), clock.now());
-      fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(i), cookie, new Uint8Array(0)), peer(i));
-    }
-    expect(server.counters.denied.serverFull).toBe(1);
-    release!(true);
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(server.connections.size).toBe(1);
-  });
 });
 
 describe('completing a handshake', () => {
@@ -316,11 +205,10 @@ describe('completing a handshake', () => {
   const handshake = (b: ReturnType<typeof bench>, i: number): void => {
     b.fake.deliver(request(i), peer(i));
     const cookie = jar.issue(peer(i), nonce(i), b.clock.now());
-    b.fake.deliver(writeChallengeResponse(PROTOCOL_ID, 0, nonce(i), cookie, new Uint8Array(0)), peer(i));
+    b.fake.deliver(response(i, cookie, b.tokens.issue()), peer(i));
   };
   const typesSentTo = (b: ReturnType<typeof bench>, to: PeerAddress) =>
     b.fake.sent.filter((s) => addressKey(s.to) === addressKey(to)).map((s) => readPacketType(s.data));
-  const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
   const recordingLogger = () => {
     const errors: string[] = [];
     return {
@@ -331,7 +219,11 @@ describe('completing a handshake', () => {
 
   it('validates the channel options in the constructor, naming the option', () => {
     const fake = fakeTransport();
-    const base = { transport: fake.transport, protocolId: PROTOCOL_ID };
+    const base = {
+      transport: fake.transport,
+      protocolId: PROTOCOL_ID,
+      connectTokens: createTokens(new ManualClock(0)).verifier,
+    };
     expect(() => new ConnectionServer({ ...base, channel: { windowSize: 0 } })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'channel.windowSize' }),
     );
@@ -345,22 +237,20 @@ describe('completing a handshake', () => {
       () =>
         new ConnectionClient({
           transport: fakeTransport(peer(1)).transport,
-          server: SERVER_ADDRESS,
-          protocolId: PROTOCOL_ID,
+          token: createTokens(new ManualClock(0)).issue(),
           random: createSeededRandom(1),
           channel: { maxRetries: -1 },
         }),
     ).toThrow(expect.objectContaining({ option: 'channel.maxRetries' }));
   });
 
-  it('contains a throwing connect listener after an async validation: logged, counted, disconnected', async () => {
+  it('contains a throwing connect listener: logged, counted, disconnected', () => {
     const { errors, logger } = recordingLogger();
-    const b = bench({ validateToken: async () => ({ userData: 1 }), logger });
+    const b = bench({ logger });
     b.server.on('connect', () => {
       throw new Error('listener bug');
     });
-    handshake(b, 1);
-    await flush();
+    expect(() => handshake(b, 1)).not.toThrow();
     expect(b.server.counters.handshakeErrors).toBe(1);
     expect(errors).toEqual(['completing a handshake failed; dropping the client']);
     expect(b.server.counters.accepted).toBe(1);
@@ -371,37 +261,36 @@ describe('completing a handshake', () => {
     // The server keeps serving.
     b.server.removeAllListeners('connect');
     handshake(b, 2);
-    await flush();
     expect(b.server.connections.size).toBe(1);
   });
 
-  it('contains a throwing connect listener after a synchronous validation', () => {
-    const b = bench();
-    b.server.on('connect', () => {
-      throw new Error('listener bug');
-    });
-    expect(() => handshake(b, 1)).not.toThrow();
-    expect(b.server.counters.handshakeErrors).toBe(1);
-    expect(b.server.connections.size).toBe(0);
-  });
-
-  it('treats any thenable as an async verdict', async () => {
-    const verdicts: TokenVerdict[] = [false, { userData: 'alice' }];
+  it('refuses, logs and survives a verifier that throws', () => {
+    const { errors, logger } = recordingLogger();
     const b = bench({
-      validateToken: () => {
-        const verdict = verdicts.shift()!;
-        // biome-ignore lint/suspicious/noThenProperty: a non-native thenable is what this test needs
-        const thenable = { then: (resolve: (v: TokenVerdict) => void) => resolve(verdict) };
-        return thenable as unknown as PromiseLike<TokenVerdict>;
+      logger,
+      connectTokens: {
+        verify: () => {
+          throw new Error('verifier bug');
+        },
       },
     });
-    handshake(b, 1);
-    await flush();
-    expect(b.server.counters.denied.tokenRejected).toBe(1);
-    expect(b.server.connections.size).toBe(0);
-    handshake(b, 2);
-    await flush();
-    expect(b.server.counters.accepted).toBe(1);
-    expect([...b.server.connections.values()].map((c) => c.userData)).toEqual(['alice']);
+    expect(() => handshake(b, 1)).not.toThrow();
+    expect(b.server.counters.tokensRefused.malformed).toBe(1);
+    expect(errors).toEqual(['connect token verifier threw; refusing the token']);
+    expect(typesSentTo(b, peer(1))).toEqual([ConnectionPacketType.Challenge, ConnectionPacketType.Denied]);
+  });
+
+  it('lets one token complete at most 16 handshakes from its address (reconnects), then refuses it', () => {
+    const b = bench();
+    const token = b.tokens.issue();
+    const from = peer(1);
+    for (let i = 1; i <= 17; i++) {
+      b.fake.deliver(request(i), from);
+      b.fake.deliver(response(i, jar.issue(from, nonce(i), b.clock.now()), token), from);
+    }
+    expect(b.server.counters.accepted).toBe(16);
+    expect(b.server.counters.disconnects.replaced).toBe(15);
+    expect(b.server.counters.tokensRefused.token_in_use).toBe(1);
+    expect(b.server.connections.size).toBe(1);
   });
 });

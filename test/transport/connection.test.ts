@@ -1,16 +1,24 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createSeededRandom, InvalidOptionError, ManualClock, type Timers } from '../../src/core/index.js';
 import type { MessageKind } from '../../src/reliability/channel-counters.js';
+import { ConnectTokenIssuer } from '../../src/transport/connect-token/index.js';
 import type { Connection, DisconnectReason } from '../../src/transport/connection.js';
 import { type ClientDisconnectReason, ConnectionClient } from '../../src/transport/connection-client.js';
 import { ConnectionServer } from '../../src/transport/connection-server.js';
 import { addressKey } from '../../src/transport/datagram-transport.js';
 import { ConnectFailedError } from '../../src/transport/errors.js';
-import { createWorld, fakeTransport, PROTOCOL_ID, SERVER_ADDRESS } from './connection-harness.js';
+import {
+  createTokens,
+  createWorld,
+  EPOCH_MS,
+  fakeTransport,
+  PROTOCOL_ID,
+  SERVER_ADDRESS,
+} from './connection-harness.js';
 import { manualTimers } from './manual-timers.js';
 
 describe('connection handshake', () => {
-  it('connects with exact handshake bytes: 300 in, 33 out; 300 in, 13 out', async () => {
+  it('connects with exact handshake bytes: 300 in, 33 out; 956 in (899-byte token), 29 out', async () => {
     const counts: number[] = [];
     const world = createWorld({ observer: { connectedClients: (n) => counts.push(n) } });
     const connected: Connection[] = [];
@@ -27,8 +35,8 @@ describe('connection handshake', () => {
     expect(connected[0]!.peer).toEqual({ address: '10.0.0.2', port: 50000 });
     expect(world.server.connections.get(1)).toBe(connected[0]);
     const key = addressKey(connected[0]!.peer);
-    expect(world.serverTransport.receivedFrom.get(key)).toBe(600);
-    expect(world.serverTransport.sentTo.get(key)).toBe(46);
+    expect(world.serverTransport.receivedFrom.get(key)).toBe(300 + 956);
+    expect(world.serverTransport.sentTo.get(key)).toBe(33 + 29);
     expect(world.server.counters.challengesSent).toBe(1);
     expect(world.server.counters.accepted).toBe(1);
     expect(client.counters.handshakePacketsSent).toBe(2);
@@ -110,60 +118,71 @@ describe('connection handshake', () => {
     expect(world.server.counters.challengesSent).toBe(0);
   });
 
-  it('checks the token only after the cookie round trip, async, and attaches userData', async () => {
-    const calls: [string, string][] = [];
-    let release: (() => void) | undefined;
-    const world = createWorld({
-      validateToken: (token, from) => {
-        calls.push([new TextDecoder().decode(token), addressKey(from)]);
-        return new Promise((resolve) => {
-          release = () => resolve({ userData: { player: 'p1' } });
-        });
-      },
-    });
-    const client = world.client({ token: new TextEncoder().encode('ticket-123') });
+  it('verifies the token only after the cookie round trip and exposes it as connection.token', async () => {
+    const world = createWorld();
+    const verify = vi.spyOn(world.tokens.verifier, 'verify');
+    const token = world.tokens.issue({ playerId: 'alice', roomId: 'room-7' });
+    const client = world.client({ token });
     const promise = client.connect();
     world.step(); // request -> challenge
-    expect(calls).toEqual([]); // a ConnectRequest alone never reaches the validator
-    world.run(() => calls.length === 1);
-    expect(calls).toEqual([['ticket-123', '10.0.0.2:50000']]);
-    for (let i = 0; i < 5; i++) world.step(100); // client retries while validation is pending
-    expect(calls).toHaveLength(1);
-    expect(world.server.counters.handshakesIgnored).toBeGreaterThan(0);
-    release!();
-    await Promise.resolve();
+    expect(verify).not.toHaveBeenCalled(); // a ConnectRequest alone never reaches the verifier
     world.run(() => client.state === 'connected');
     await promise;
-    expect([...world.server.connections.values()][0]!.userData).toEqual({ player: 'p1' });
+    expect(verify).toHaveBeenCalledTimes(1);
+    expect(verify.mock.calls[0]![0]).toEqual(token.handshakeToken);
+    const connection = [...world.server.connections.values()][0]!;
+    expect(connection.token).toMatchObject({ playerId: 'alice', matchId: 'm1', roomId: 'room-7' });
+    expect(client.connection!.token).toBeUndefined();
   });
 
-  it('denies a rejected token, a throwing validator, and a full server', async () => {
-    const world = createWorld({
-      maxClients: 1,
-      validateToken: (token) => {
-        if (token[0] === 1) throw new Error('validator bug');
-        return token[0] !== 0;
-      },
+  it('refuses forged, expired and foreign tokens by reason, and denies a full server', async () => {
+    const world = createWorld({ maxClients: 1 });
+    const other = new ConnectTokenIssuer({
+      key: { id: 2, key: new Uint8Array(32).fill(3) },
+      protocolId: PROTOCOL_ID,
+      clock: { now: () => EPOCH_MS + world.clock.now() },
+      random: createSeededRandom(5),
     });
-    const rejected = world.client({ token: Uint8Array.of(0) });
-    const throwing = world.client({ token: Uint8Array.of(1) });
-    const first = world.client({ token: Uint8Array.of(2) });
-    const second = world.client({ token: Uint8Array.of(2) });
-    const results = [rejected.connect(), throwing.connect(), first.connect()].map((p) => p.catch((e) => e));
+    const { decodeConnectToken } = await import('../../src/transport/connect-token/index.js');
+    const grant = { playerId: 'x', matchId: 'm', roomId: 'r', serverAddress: '10.0.0.1:40000' };
+    const unknownKey = world.client({ token: decodeConnectToken(other.issue(grant)) });
+    const wrongServer = world.client({
+      token: world.tokens.issue({ serverAddress: '10.0.0.1:40001' }),
+      server: SERVER_ADDRESS, // dialled anyway
+    });
+    const expiring = world.tokens.issue();
+    const first = world.client();
+    const results = [unknownKey.connect(), wrongServer.connect(), first.connect()].map((p) =>
+      p.catch((e) => e),
+    );
     world.run(
       () =>
-        first.state === 'connected' && rejected.state === 'disconnected' && throwing.state === 'disconnected',
+        first.state === 'connected' &&
+        unknownKey.state === 'disconnected' &&
+        wrongServer.state === 'disconnected',
     );
-    const fourth = second.connect().catch((e) => e);
-    world.run(() => second.state === 'disconnected');
+    const full = world.client();
+    const fourth = full.connect().catch((e) => e);
+    world.run(() => full.state === 'disconnected');
+    world.clock.advance(30_000); // the default token lifetime
+    const late = world.client({ token: expiring });
+    const fifth = late.connect().catch((e) => e);
+    world.run(() => late.state === 'disconnected');
     expect(((await results[0]) as ConnectFailedError).reason).toBe('denied_token_rejected');
     expect(((await results[1]) as ConnectFailedError).reason).toBe('denied_token_rejected');
     expect(((await fourth) as ConnectFailedError).reason).toBe('denied_server_full');
-    expect(world.server.counters.denied).toEqual({
-      serverFull: 1,
-      tokenRejected: 2,
-      versionMismatch: 0,
-      tokenTimedOut: 0,
+    expect(((await fifth) as ConnectFailedError).reason).toBe('denied_token_rejected');
+    expect(world.server.counters.denied).toEqual({ serverFull: 1, versionMismatch: 0 });
+    expect(world.server.counters.tokensRefused).toEqual({
+      malformed: 0,
+      unknown_key: 1,
+      unauthentic: 0,
+      expired: 1,
+      wrong_server: 1,
+      wrong_protocol: 0,
+      token_in_use: 0,
+      player_in_use: 0,
+      no_proof: 0,
     });
   });
 
@@ -179,11 +198,11 @@ describe('connection handshake', () => {
 });
 
 describe('connection lifecycle', () => {
-  function connectedPair(options: Parameters<typeof createWorld>[0] = {}) {
-    const world = createWorld({ keepAliveIntervalMs: 250, timeoutMs: 2000, ...options });
+  function connectedPair(options: Parameters<typeof createWorld>[0] = {}, timeoutMs = 2000) {
+    const world = createWorld({ keepAliveIntervalMs: 250, ...options }, 1, { timeoutMs });
     const serverReasons: DisconnectReason[] = [];
     world.server.on('disconnect', (_c, r) => serverReasons.push(r));
-    const client = world.client({ keepAliveIntervalMs: 250, timeoutMs: 2000 });
+    const client = world.client({ keepAliveIntervalMs: 250 });
     const clientReasons: ClientDisconnectReason[] = [];
     client.on('disconnect', (r) => clientReasons.push(r));
     void client.connect();
@@ -205,39 +224,43 @@ describe('connection lifecycle', () => {
     expect(world.server.counters.disconnects.timeout).toBe(1);
   });
 
-  it('times out a peer whose address only sends payloads the channel rejects', () => {
+  it('times out a peer whose address only sends packets that fail the seal', () => {
     const { world, client, serverReasons } = connectedPair();
     const connection = world.server.connections.get(1)!;
     const fromClient = world.clientTransports.get(client)!;
-    // Well-framed Payload packets (connection prefix 0x15) whose channel bytes are garbage, from the
-    // client's own address (as a spoofer could send them) while the real client has gone silent.
-    const garbage = Uint8Array.of(0x15, 0xff, 0xff, 0xff, 0xff);
+    // Well-framed Payload packets (prefix 0x25, packet number, 1 byte, tag) that were never sealed,
+    // from the client's own address (as a spoofer could send them) while the real client is silent.
+    const garbage = new Uint8Array(26);
+    garbage[0] = 0x25;
     let ms = 0;
     while (world.server.connections.size > 0 && ms < 10_000) {
       world.clock.advance(100);
       ms += 100;
+      garbage[1] = ms / 100; // a new packet number each time
       fromClient.send(garbage, SERVER_ADDRESS);
       world.network.pump();
       world.server.update();
     }
     expect(ms).toBe(2000);
     expect(serverReasons).toEqual(['timeout']);
-    expect(connection.channel.counters.malformedPacketsDropped).toBe(20);
-    expect(world.server.counters.dropped.malformed).toBe(0); // the framing was valid
+    expect(world.server.counters.dropped.unauthenticated).toBe(20);
+    expect(connection.channel.counters.packetsReceived).toBe(0); // nothing reached the channel
   });
 
-  it('sends one reused keep-alive packet', () => {
+  it('sends a sealed keep-alive after 250 ms of silence, each with its own packet number', () => {
     const { world } = connectedPair();
     const sent: Uint8Array[] = [];
     const send = world.serverTransport.send;
     world.serverTransport.send = (data, to) => {
-      if (data.length === 1) sent.push(data);
+      if (data[0] === 0x26) sent.push(data);
       send(data, to);
     };
     for (let i = 0; i < 100; i++) world.step(10);
     expect(sent.length).toBe(4); // every 250 ms of silence from the server
-    expect(new Set(sent).size).toBe(1);
-    expect([...sent[0]!]).toEqual([0x16]);
+    expect(sent.every((p) => p.length === 29)).toBe(true);
+    const numbers = sent.map((p) => p[1]!);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    expect(new Set(numbers).size).toBe(4);
   });
 
   it('an explicit disconnect reaches the peer', () => {
@@ -265,14 +288,17 @@ describe('connection lifecycle', () => {
     expect(client.state).toBe('disconnected');
   });
 
-  it('a Disconnect with the wrong nonce is dropped, from a stranger it is unauthenticated', () => {
+  it('a forged Disconnect is dropped as unauthenticated, from the address or a stranger', () => {
     const { world, client } = connectedPair();
     const fromClient = world.clientTransports.get(client)!;
-    fromClient.send(Uint8Array.of(0x17, 0, 0, 0, 0, 0, 0, 0, 0), SERVER_ADDRESS); // right address, wrong nonce
+    const forged = new Uint8Array(25);
+    forged[0] = 0x27;
+    forged[1] = 200;
+    fromClient.send(forged, SERVER_ADDRESS); // right address, no key
     world.step();
     expect(world.server.counters.dropped.unauthenticated).toBe(1);
     expect(world.server.connections.size).toBe(1);
-    world.raw({ address: '10.0.0.99', port: 1 }).send(Uint8Array.of(0x17, 0, 0, 0, 0, 0, 0, 0, 0));
+    world.raw({ address: '10.0.0.99', port: 1 }).send(forged);
     world.step();
     expect(world.server.counters.dropped.unauthenticated).toBe(2);
     expect(world.server.trackedAddresses).toBe(0);
@@ -280,10 +306,7 @@ describe('connection lifecycle', () => {
   });
 
   it('a channel give-up disconnects with channel_timeout and tells the peer', () => {
-    const { world, serverReasons, clientReasons } = connectedPair({
-      timeoutMs: 600_000,
-      channel: { maxRetries: 3 },
-    });
+    const { world, serverReasons, clientReasons } = connectedPair({ channel: { maxRetries: 3 } }, 600_000);
     const connection = world.server.connections.get(1)!;
     // Client -> server is cut: the server's reliable message is never acknowledged.
     world.network.setLink({ address: '10.0.0.2', port: 50000 }, SERVER_ADDRESS, { lossRate: 1 });
@@ -299,7 +322,8 @@ describe('connection lifecycle', () => {
 describe('connection options', () => {
   it('validate with errors naming the option', () => {
     const { transport } = fakeTransport();
-    const base = { transport, protocolId: PROTOCOL_ID };
+    const connectTokens = createTokens(new ManualClock(1000)).verifier;
+    const base = { transport, protocolId: PROTOCOL_ID, connectTokens };
     const option = (f: () => unknown) => {
       try {
         f();
@@ -316,6 +340,22 @@ describe('connection options', () => {
       option(() => new ConnectionServer({ ...base, rateLimit: { packetsPerSecond: 0, burst: 1 } })),
     ).toBe('rateLimit.packetsPerSecond');
     expect(option(() => new ConnectionServer({ ...base, transport: {} as never }))).toBe('transport');
+    expect(option(() => new ConnectionServer({ ...base, connectTokens: undefined as never }))).toBe(
+      'connectTokens',
+    );
+    const token = createTokens(new ManualClock(1000)).issue();
+    const client = { transport, token, random: createSeededRandom(1) };
+    expect(option(() => new ConnectionClient({ ...client, token: undefined as never }))).toBe('token');
+    expect(
+      option(
+        () => new ConnectionClient({ ...client, token: { ...token, clientToServerKey: new Uint8Array(16) } }),
+      ),
+    ).toBe('token.clientToServerKey');
+    expect(
+      option(() => new ConnectionClient({ ...client, token: { ...token, serverAddress: 'nowhere' } })),
+    ).toBe('token.serverAddress');
+    const small = { ...fakeTransport().transport, maxDatagramSize: 900 };
+    expect(option(() => new ConnectionClient({ ...client, transport: small }))).toBe('token.handshakeToken');
   });
 });
 
@@ -324,16 +364,17 @@ describe('start() on injected timers', () => {
     const clock = new ManualClock(1000);
     const t = manualTimers(clock);
     const fake = fakeTransport();
+    const tokens = createTokens(clock);
     const server = new ConnectionServer({
       transport: fake.transport,
       protocolId: PROTOCOL_ID,
+      connectTokens: tokens.verifier,
       clock,
       timers: t.timers,
     });
     const client = new ConnectionClient({
       transport: fakeTransport({ address: '10.0.0.9', port: 1 }).transport,
-      server: SERVER_ADDRESS,
-      protocolId: PROTOCOL_ID,
+      token: tokens.issue(),
       clock,
       random: createSeededRandom(1),
       timers: t.timers,
@@ -365,7 +406,13 @@ describe('start() on injected timers', () => {
   it('validates the timers option', () => {
     const bad = { setTimeout: () => 0 } as unknown as Timers;
     expect(
-      () => new ConnectionServer({ transport: fakeTransport().transport, protocolId: 1, timers: bad }),
+      () =>
+        new ConnectionServer({
+          transport: fakeTransport().transport,
+          protocolId: 1,
+          connectTokens: createTokens(new ManualClock(0)).verifier,
+          timers: bad,
+        }),
     ).toThrow(expect.objectContaining({ option: 'timers' }));
   });
 });

@@ -6,12 +6,24 @@ export interface Answer {
 }
 
 export async function call(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
+  const { status, body: answer } = await callAs(base, method, path, body);
+  return { status, body: answer };
+}
+
+/** {@link call} with extra request headers (credentials); also returns the answer's headers. */
+export async function callAs(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer & { headers: Headers }> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
-  return { status: res.status, body: (await res.json()) as Answer['body'] };
+  return { status: res.status, body: (await res.json()) as Answer['body'], headers: res.headers };
 }
 
 export const requestMatch = (base: string, body: unknown) => call(base, 'POST', '/match/request', body);

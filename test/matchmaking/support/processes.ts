@@ -31,7 +31,18 @@ export function sharedStoreEnv(
 
 export async function spawnMatchServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, ...env },
+    // Load tests and multi-process tests speak for many players from one address, unauthenticated,
+    // and their one client, sharing the CPU, may take seconds to write a request's headers.
+    env: {
+      ...process.env,
+      MATCH_AUTH: 'none',
+      ADDRESS_RATE_LIMIT: 'off',
+      MAX_CONNECTIONS_PER_ADDRESS: '100000',
+      MAX_CONNECTIONS: '100000',
+      HEADERS_TIMEOUT_MS: '60000',
+      REQUEST_TIMEOUT_MS: '60000',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });

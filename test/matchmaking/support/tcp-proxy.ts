@@ -26,13 +26,41 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream);
-      upstream.pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
     this.port = (server.address() as net.AddressInfo).port;
     this.server = server;
     return this.port;
+  }
+
+  /**
+   * Stops forwarding in both directions (connections are still accepted and stay open, nothing
+   * is answered): a database that hangs rather than refuses. {@link TcpProxy.thaw} delivers what
+   * was held back.
+   */
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  /** Forwards again, held-back bytes first. */
+  thaw(): void {
+    this.frozen = false;
+    const held = this.held;
+    this.held = [];
+    for (const [to, chunk] of held) if (!to.destroyed) to.write(chunk);
+  }
+
+  private frozen = false;
+  private held: [net.Socket, Buffer][] = [];
+
+  private forward(from: net.Socket, to: net.Socket): void {
+    from.on('data', (chunk: Buffer) => {
+      if (this.frozen) this.held.push([to, chunk]);
+      else if (!to.destroyed) to.write(chunk);
+    });
+    from.on('end', () => to.end());
   }
 
   /** Refuses new connections and cuts the open ones. */

@@ -22,3 +22,12 @@ it('every ERR_ code in src/ is documented in docs/errors.md, and only those', as
   const documented = new Set([...page.matchAll(/^\| `(ERR_[A-Z_]+)`/gm)].map((m) => m[1]!));
   expect([...codes].sort()).toEqual([...documented].sort());
 });
+
+it('src/ throws only NetcodeErrors (no bare Error, TypeError or RangeError)', async () => {
+  const bare: string[] = [];
+  for (const file of await sources('src')) {
+    const text = await readFile(file, 'utf8');
+    for (const m of text.matchAll(/throw new (Type|Range|Syntax)?Error\(/g)) bare.push(`${file}: ${m[0]}`);
+  }
+  expect(bare).toEqual([]);
+});

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createSeededRandom, InvalidOptionError, ManualClock, NetcodeError } from '../src/index.js';
+import {
+  createSeededRandom,
+  InvalidArgumentError,
+  InvalidOptionError,
+  ManualClock,
+  NetcodeError,
+} from '../../src/index.js';
 
 describe('core primitives', () => {
   it('seeded random is reproducible and in [0, 1)', () => {
@@ -20,8 +26,8 @@ describe('core primitives', () => {
     const clock = new ManualClock(5);
     clock.advance(10);
     expect(clock.now()).toBe(15);
-    expect(() => clock.advance(-1)).toThrow(RangeError);
-    expect(() => clock.set(3)).toThrow(RangeError);
+    expect(() => clock.advance(-1)).toThrow(InvalidArgumentError);
+    expect(() => clock.set(3)).toThrow(InvalidArgumentError);
   });
 
   it('errors carry stable codes and are NetcodeErrors', () => {
