@@ -61,9 +61,19 @@ export class BitWriter {
    * a reader that reads past the end as zeros.
    */
   finishTrimmed(): Uint8Array {
+    return this.buf.slice(0, this.trimmedLength());
+  }
+
+  /** Length of what {@link BitWriter.finishTrimmed} returns. */
+  trimmedLength(): number {
     let end = (this.bitPos + 7) >>> 3;
     while (end > 1 && this.buf[end - 1] === 0) end--;
-    return this.buf.slice(0, Math.max(end, 1));
+    return Math.max(end, 1);
+  }
+
+  /** Copies the first `length` bytes written into `target` at `offset` (no intermediate copy). */
+  copyTo(target: Uint8Array, offset: number, length: number): void {
+    target.set(this.buf.subarray(0, length), offset);
   }
 
   private grow(minBits: number): void {

@@ -12,7 +12,7 @@ import { type Frame, FrameRing } from './frame-ring.js';
 import { predictRecords } from './prediction.js';
 import type { EntityDefinitions, EntityOf, EntityRecord, SnapshotSchema } from './schema.js';
 import type { SnapshotObserver } from './snapshot-observer.js';
-import { decodeAck, encodePacket } from './wire.js';
+import { decodeAck, encodeDeltaPacket, encodePacket } from './wire.js';
 
 /** Options of {@link DeltaSnapshotter}. */
 export interface DeltaSnapshotterOptions<D extends EntityDefinitions> {
@@ -261,7 +261,7 @@ export class DeltaSnapshotter<D extends EntityDefinitions> {
                 alternatives,
               );
         encodeDelta(this.writer, this.schema, predicted, latest.records, false, alternatives);
-        bytes = encodePacket({ delta: this.writer.finishTrimmed() });
+        bytes = encodeDeltaPacket(this.writer);
       }
       this.encoded.set(key, bytes);
     }

@@ -58,7 +58,7 @@ describe('MetricsCollector', () => {
     expect(seriesValue(series, 'server_tick_duration_seconds_count')).toBe(0);
     for (const reason of DROP_REASONS)
       expect(seriesValue(series, `packets_dropped_total{reason="${reason}"}`)).toBe(0);
-    expect(Object.values(METRIC_NAMES)).toHaveLength(21);
+    expect(Object.values(METRIC_NAMES)).toHaveLength(22);
   });
 
   it('registers a family when its observer is first taken, so each process exports what it feeds', async () => {
