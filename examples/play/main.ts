@@ -43,9 +43,13 @@ const { room, connection } = human;
 const keys = new PaddleKeys(clock);
 const out = process.stdout;
 
-// The terminal: the alternate screen, no cursor, raw keys; all restored on the way out.
+// The terminal: the alternate screen, no cursor, raw keys; all restored on the way out, however it goes.
 out.write('\x1b[?1049h\x1b[?25l\x1b[2J');
 if (process.stdin.isTTY) process.stdin.setRawMode(true);
+process.once('exit', () => {
+  if (process.stdin.isTTY) process.stdin.setRawMode(false);
+  out.write('\x1b[?25h\x1b[?1049l');
+});
 process.stdin.setEncoding('utf8');
 process.stdin.resume();
 
@@ -55,9 +59,7 @@ async function quit(code: number): Promise<void> {
   quitting = true;
   clearInterval(inputTimer);
   clearInterval(frameTimer);
-  if (process.stdin.isTTY) process.stdin.setRawMode(false);
   process.stdin.pause();
-  out.write('\x1b[?25h\x1b[?1049l');
   await human.close();
   await game.close();
   process.exit(code);
