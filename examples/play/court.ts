@@ -16,6 +16,8 @@ export interface CourtView {
   winner: 0 | 1 | 2;
   /** The human's side (1 is the left paddle). */
   side: 1 | 2;
+  /** What the opponent is called. */
+  opponent: string;
   /** Round trip to the server, ms. */
   rttMs: number;
   /** Estimated packet loss, 0..1. */
@@ -48,8 +50,8 @@ export function drawCourt(v: CourtView): string[] {
   paddle(PONG.width - PONG.paddleInset - PONG.paddleWidth / 2, v.paddle2Y);
   grid[row(v.ballY)]![col(v.ballX)] = 'O';
   const [you, them] = v.side === 1 ? [v.score1, v.score2] : [v.score2, v.score1];
-  const left = v.side === 1 ? `you ${v.score1}` : `bot ${v.score1}`;
-  const right = v.side === 1 ? `${v.score2} bot` : `${v.score2} you`;
+  const left = v.side === 1 ? `you ${v.score1}` : `${v.opponent} ${v.score1}`;
+  const right = v.side === 1 ? `${v.score2} ${v.opponent}` : `${v.score2} you`;
   const border = `+${'-'.repeat(COURT.cols)}+`;
   const lines = [
     `PONG  ${left} : ${right}   tick ${v.serverTick} (drawing ${Math.floor(v.renderTick)})  ` +
@@ -59,7 +61,7 @@ export function drawCourt(v: CourtView): string[] {
     border,
   ];
   if (v.winner !== 0)
-    lines.push(`${v.winner === v.side ? 'You win' : 'The bot wins'} ${you}:${them}.  q quits`);
+    lines.push(`${v.winner === v.side ? 'You win' : `${v.opponent} wins`} ${you}:${them}.  q quits`);
   else lines.push('Up/Down arrows move your paddle, q quits');
   return lines;
 }

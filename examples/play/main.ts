@@ -7,9 +7,15 @@
  * loss and the server tick; it sends the paddle direction as one packet per tick (60 Hz).
  *
  * Options: `--score N` (points to win, default 5), `--bot-skill S` (0 to 1, default 0.6).
+ *
+ * `--match <url>` joins through a match server instead (no local server, no bot of its own): it
+ * asks `<url>/match/request` for an opponent as `--player <id>` (default a random one), with
+ * `MATCH_TOKEN` (e.g. from `npm run match-token`) as its bearer token when set, and plays the
+ * match it is given on the game server its connect token names.
  */
 import { parseArgs } from 'node:util';
 import { createCryptoRandom, systemClock } from '../../src/core/index.js';
+import { requestMatch } from '../pong-server/bot-player.js';
 import { encodeInput } from '../pong-server/pong-messages.js';
 import { PONG_IDS } from '../pong-server/pong-schema.js';
 import { COURT, type CourtView, drawCourt } from './court.js';
@@ -21,11 +27,15 @@ const { values } = parseArgs({
   options: {
     score: { type: 'string', default: '5' },
     'bot-skill': { type: 'string', default: '0.6' },
+    match: { type: 'string' },
+    player: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  console.log('npm run play [-- --score N] [-- --bot-skill 0..1]: Pong against a bot; Up/Down move, q quits');
+  console.log(
+    'npm run play [-- --score N --bot-skill 0..1 | --match <url> --player <id>]: Pong; Up/Down move, q quits',
+  );
   process.exit(0);
 }
 const scoreToWin = Number(values.score);
@@ -37,7 +47,19 @@ if (!Number.isInteger(scoreToWin) || scoreToWin < 1 || scoreToWin > 99 || !(botS
 
 const clock = systemClock;
 const random = createCryptoRandom();
-const game = await startLocalGame({ random, scoreToWin, botSkill });
+const matchUrl = values.match;
+const game =
+  matchUrl === undefined
+    ? await startLocalGame({ random, scoreToWin, botSkill })
+    : {
+        human: await requestMatch(
+          matchUrl,
+          values.player ?? `player-${Math.floor(random.next() * 0xffff).toString(16)}`,
+          1500,
+          process.env.MATCH_TOKEN ? `Bearer ${process.env.MATCH_TOKEN}` : undefined,
+        ),
+        close: async () => {},
+      };
 const human = await joinAsHuman(game.human, clock, random);
 const { room, connection } = human;
 const keys = new PaddleKeys(clock);
@@ -60,8 +82,9 @@ async function quit(code: number): Promise<void> {
   clearInterval(inputTimer);
   clearInterval(frameTimer);
   process.stdin.pause();
-  await human.close();
-  await game.close();
+  // Close politely (the server hears the disconnect), but never let closing keep the player waiting.
+  const closed = Promise.all([human.close(), game.close()]);
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
   process.exit(code);
 }
 
@@ -101,6 +124,7 @@ const frameTimer = setInterval(() => {
     score2: score?.p2 ?? 0,
     winner: (score?.winner ?? 0) as 0 | 1 | 2,
     side: room.seat === 1 ? 2 : 1,
+    opponent: matchUrl === undefined ? 'bot' : game.human.opponent_id,
     rttMs: connection.channel.rttMs,
     loss: connection.channel.packetLoss,
     serverTick: latest.tick,

@@ -44,6 +44,7 @@ describe('drawCourt', () => {
     score2: 3,
     winner: 0,
     side: 1,
+    opponent: 'bot',
     rttMs: 12.34,
     loss: 0.051,
     serverTick: 1234,
@@ -74,7 +75,7 @@ describe('drawCourt', () => {
   });
 
   it('says who won, from the human side', () => {
-    expect(drawCourt({ ...view, winner: 2 }).at(-1)).toBe('The bot wins 2:3.  q quits');
+    expect(drawCourt({ ...view, winner: 2 }).at(-1)).toBe('bot wins 2:3.  q quits');
     expect(drawCourt({ ...view, side: 2, winner: 2 }).at(-1)).toBe('You win 3:2.  q quits');
   });
 });
