@@ -6,6 +6,9 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, expect, it } from 'vitest';
 import { COURT } from '../../examples/play/court.js';
@@ -22,8 +25,10 @@ import {
 import { ConnectTokenIssuer, ConnectTokenVerifier, UdpTransport } from '../../src/transport/index.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-const socket = `play-test-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+// A private tmux server on a socket of our own, removed at the end (kill-server leaves the file).
+const socketDir = mkdtempSync(join(tmpdir(), 'play-test-'));
+const socket = join(socketDir, 'tmux');
+const tmux = (...args: string[]) => execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
 let session = '';
 const screen = () => tmux('capture-pane', '-p', '-t', session).split('\n');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,7 +71,8 @@ function rightPaddleTop(rows: string[]): number | undefined {
 }
 
 afterAll(() => {
-  if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
+  if (hasTmux) spawnSync('tmux', ['-S', socket, 'kill-server']);
+  rmSync(socketDir, { recursive: true, force: true });
 });
 
 /**
