@@ -6,7 +6,8 @@
  * exactly the players the match server sent), `SERVER_ID` (a constant metrics label), `MAX_ROOMS`
  * (matches at once, default 500; two players each), `SNAPSHOT_RATE` (snapshots per second,
  * dividing 60; default 60), `CONNECT_TOKEN_KEY` (64 hex characters, the match server's; unset: the
- * public development key, with a warning).
+ * public development key, with a warning), `CONNECT_TOKEN_KEY_ID` and, during a key rotation,
+ * `CONNECT_TOKEN_KEY_PREVIOUS` (`<id>:<hex>`, still accepted).
  * Registry (match servers with the same `REDIS_URL` and no `GAME_SERVERS` find it there):
  * `PUBLIC_ADDRESS` (the `host:port` players reach, which the connect tokens name; default
  * `HOST:PORT`, `127.0.0.1` for 0.0.0.0), `REGION` (default none), `CAPACITY` (rooms offered to the
@@ -74,7 +75,7 @@ const maxRooms = Number(env.MAX_ROOMS ?? 500);
 const server = new PongServer({
   transport,
   connectTokens: new ConnectTokenVerifier({
-    keys: [tokenKey.key],
+    keys: tokenKey.previous === undefined ? [tokenKey.key] : [tokenKey.key, tokenKey.previous],
     protocolId: PONG_PROTOCOL_ID,
     serverAddresses: [publicAddress],
     clock: epochClock,
