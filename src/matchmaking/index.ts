@@ -47,7 +47,9 @@ export {
   MatchResults,
   type PlayedMatch,
   type PlayerProfile,
+  type RecordedOutcome,
   type RecordOutcome,
+  type UnchangedOutcome,
 } from './match-results.js';
 export { decodeMatchRoster, encodeMatchRoster, MAX_ROSTER_BYTES } from './match-roster.js';
 export { MatchServer, type MatchServerOptions, type ResultReportOptions } from './match-server.js';

@@ -2,18 +2,28 @@ import { eloGain } from './elo.js';
 import type { MatchEnding, MatchResult } from './match-result.js';
 import type { SqlClient } from './sql-client.js';
 
+/** A result stored by {@link MatchResults.record}: ratings updated, players freed. */
+export interface RecordedOutcome {
+  /** Always `recorded`. */
+  readonly state: 'recorded';
+  /** The first player's rating change (the match's `player1_id`). */
+  readonly ratingChange1: number;
+  /** The second player's rating change (always `-ratingChange1`). */
+  readonly ratingChange2: number;
+}
+
+/** A report {@link MatchResults.record} changed nothing for. */
+export interface UnchangedOutcome {
+  /**
+   * `duplicate`: the same result was already stored (a retried or replayed report);
+   * `conflict`: the match was already finished with another result (or by the sweeper);
+   * `unknown`: no such match; `not_a_player`: the winner is not one of the match's players.
+   */
+  readonly state: 'duplicate' | 'conflict' | 'unknown' | 'not_a_player';
+}
+
 /** What {@link MatchResults.record} did with a report. */
-export type RecordOutcome =
-  /** Stored, ratings updated, players freed: `ratingChange1`/`ratingChange2` were applied. */
-  | { readonly state: 'recorded'; readonly ratingChange1: number; readonly ratingChange2: number }
-  /** The same result was already stored: nothing changed (a retried or replayed report). */
-  | { readonly state: 'duplicate' }
-  /** The match was already finished with another result (or by the sweeper): nothing changed. */
-  | { readonly state: 'conflict' }
-  /** No such match: nothing changed. */
-  | { readonly state: 'unknown' }
-  /** The winner is not one of the match's players: nothing changed. */
-  | { readonly state: 'not_a_player' };
+export type RecordOutcome = RecordedOutcome | UnchangedOutcome;
 
 /** One finished match from a player's side, as {@link MatchResults.profile} lists it. */
 export interface PlayedMatch {

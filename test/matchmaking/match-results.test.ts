@@ -194,6 +194,14 @@ describe.each(backends)('match results on $name', ({ skip, postgres }) => {
     },
   );
 
+  it.skipIf(skip)('the same report sent 6 times at once is recorded once (one rating change)', async () => {
+    const id = await match('h1', 1500, 'h2', 1500);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => signed(result(id, 'h1'))));
+    const states = answers.map((a) => a.body.status).sort();
+    expect(states).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'recorded']);
+    expect([await rating('h1'), await rating('h2')]).toEqual([1516, 1484]);
+  });
+
   it.skipIf(skip)('frees both players the moment the result lands: they are matched again', async () => {
     const id = await match('d1', 1500, 'd2', 1500);
     expect((await signed(result(id, 'd2', { ending: 'forfeit', score1: 1, score2: 0 }))).status).toBe(200);
