@@ -5,7 +5,7 @@
  * 9090), `REDIS_URL` (required: the room store the match server writes, so the server admits
  * exactly the players the match server sent), `SERVER_ID` (a constant metrics label), `MAX_ROOMS`
  * (matches at once, default 500; two players each), `SNAPSHOT_RATE` (snapshots per second,
- * dividing 60; default 60), `CONNECT_TOKEN_KEY` (64 hex characters, the match server's; unset: the
+ * dividing 60; default 60), `SCORE_TO_WIN` (default 5), `CONNECT_TOKEN_KEY` (64 hex characters, the match server's; unset: the
  * public development key, with a warning).
  * Registry (match servers with the same `REDIS_URL` and no `GAME_SERVERS` find it there):
  * `PUBLIC_ADDRESS` (the `host:port` players reach, which the connect tokens name; default
@@ -99,6 +99,7 @@ const server = new PongServer({
   metrics,
   maxRooms,
   snapshotRate: Number(env.SNAPSHOT_RATE ?? 60),
+  scoreToWin: Number(env.SCORE_TO_WIN ?? 5),
   onResult: (r) => {
     console.log(JSON.stringify({ event: 'match_end', ...r }));
     reporter?.report(toMatchResult(r));
