@@ -26,7 +26,12 @@ import {
   ResultReporter,
   RunningRooms,
 } from '../../src/matchmaking/index.js';
-import { MetricsCollector, MetricsServer, registerUdpDropsMetric } from '../../src/metrics/index.js';
+import {
+  MetricsCollector,
+  MetricsServer,
+  registerResultReporterMetrics,
+  registerUdpDropsMetric,
+} from '../../src/metrics/index.js';
 import { ConnectTokenVerifier, UdpTransport } from '../../src/transport/index.js';
 import { connectTokenKeyFromEnv, DEVELOPMENT_KEY_WARNING } from '../connect-token-key.js';
 import { resultKeyFromEnv } from '../result-key.js';
@@ -82,7 +87,13 @@ const maxRooms = Number(env.MAX_ROOMS ?? 500);
 const reporter = env.MATCH_SERVER_URL
   ? new ResultReporter({ url: env.MATCH_SERVER_URL, key: resultKeyFromEnv(env), logger })
   : undefined;
-if (reporter === undefined)
+if (reporter !== undefined)
+  registerResultReporterMetrics({
+    registry: metrics.registry,
+    reporter,
+    labels: { server_id: env.SERVER_ID ?? 'pong-1' },
+  });
+else
   console.warn(
     'pong-server: MATCH_SERVER_URL is unset: results are only logged, and players stay matched until the match server sweeps the match',
   );
