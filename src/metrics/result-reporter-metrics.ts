@@ -1,12 +1,20 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ResultReporterStats } from '../matchmaking/result-reporter.js';
 
+/** What {@link registerResultReporterMetrics} reads: a `ResultReporter` fits. */
+export interface ResultReporterLike {
+  /** The counters. */
+  readonly stats: ResultReporterStats;
+  /** Results not yet acknowledged. */
+  readonly pending: number;
+}
+
 /** Options of {@link registerResultReporterMetrics}. */
 export interface ResultReporterMetricsOptions {
   /** The registry to register into (e.g. `MetricsCollector.registry`). */
   readonly registry: Registry;
   /** The reporter's counters and queue, read at every scrape (e.g. the `ResultReporter` itself). */
-  readonly reporter: { readonly stats: ResultReporterStats; readonly pending: number };
+  readonly reporter: ResultReporterLike;
   /** Prepended to the names, as for `MetricsCollector` (default `''`). */
   readonly prefix?: string;
   /** Constant labels on every series (e.g. `{ server_id: 'eu-1' }`); `outcome` is added. */
