@@ -29,6 +29,7 @@ export {
 } from './metrics-server.js';
 export { type MonitoringQueries, monitoringQueries } from './monitoring-queries.js';
 export {
+  type ResultReporterLike,
   type ResultReporterMetricsOptions,
   registerResultReporterMetrics,
 } from './result-reporter-metrics.js';
