@@ -1,4 +1,4 @@
-import { eloGain } from './elo.js';
+import { DEFAULT_ELO_K, eloGain } from './elo.js';
 import type { MatchEnding, MatchResult } from './match-result.js';
 import type { SqlClient } from './sql-client.js';
 
@@ -89,7 +89,7 @@ export class MatchResults {
    * @param client - the database.
    * @param k - the Elo K-factor (default 32).
    */
-  constructor(client: SqlClient, k = 32) {
+  constructor(client: SqlClient, k = DEFAULT_ELO_K) {
     this.sql = client;
     this.k = k;
   }
