@@ -26,17 +26,13 @@ import {
   ResultReporter,
   RunningRooms,
 } from '../../src/matchmaking/index.js';
-import {
-  MetricsCollector,
-  MetricsServer,
-  registerResultReporterMetrics,
-  registerUdpDropsMetric,
-} from '../../src/metrics/index.js';
+import { MetricsCollector, MetricsServer, registerUdpDropsMetric } from '../../src/metrics/index.js';
 import { ConnectTokenVerifier, UdpTransport } from '../../src/transport/index.js';
 import { connectTokenKeyFromEnv, DEVELOPMENT_KEY_WARNING } from '../connect-token-key.js';
 import { resultKeyFromEnv } from '../result-key.js';
 import { toMatchResult } from './pong-result.js';
 import { PONG_PROTOCOL_ID, PongServer } from './pong-server.js';
+import { registerResultReporterMetrics } from './result-metrics.js';
 
 const env = process.env;
 const logger: Logger = {

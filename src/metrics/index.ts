@@ -29,11 +29,6 @@ export {
 } from './metrics-server.js';
 export { type MonitoringQueries, monitoringQueries } from './monitoring-queries.js';
 export {
-  type ResultReporterLike,
-  type ResultReporterMetricsOptions,
-  registerResultReporterMetrics,
-} from './result-reporter-metrics.js';
-export {
   PROC_NET_UDP_FILES,
   type ProcNetUdp,
   parseProcNetUdp,

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ResultReporterStats } from '../matchmaking/result-reporter.js';
+import type { ResultReporterStats } from '../../src/matchmaking/index.js';
 
 /** What {@link registerResultReporterMetrics} reads: a `ResultReporter` fits. */
 export interface ResultReporterLike {

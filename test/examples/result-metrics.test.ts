@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { registerResultReporterMetrics } from '../../examples/pong-server/result-metrics.js';
 import type { ResultReporterStats } from '../../src/matchmaking/index.js';
-import { registerResultReporterMetrics } from '../../src/metrics/index.js';
-import { parseExposition, seriesValue } from './exposition.js';
+import { parseExposition, seriesValue } from '../metrics/exposition.js';
 
 describe('registerResultReporterMetrics', () => {
   it('exposes the reporter counters by outcome and the pending queue, read at each scrape', async () => {
