@@ -17,11 +17,11 @@ import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { createCryptoRandom, createSeededRandom, epochClock } from '../src/core/index.js';
 import {
-  MatchQueue,
   MatchServer,
   MemoryRoomManager,
   migrate,
   pgliteClient,
+  ResultReporter,
   StaticGameServerAllocator,
 } from '../src/matchmaking/index.js';
 import { MetricsCollector, MetricsServer } from '../src/metrics/index.js';
@@ -37,6 +37,7 @@ import {
 import { summarizeMetrics } from './demo-summary.js';
 import { bearerAuthenticate, signMatchToken } from './match-server/bearer-auth.js';
 import { type BotOutcome, playMatch } from './pong-server/bot-player.js';
+import { toMatchResult } from './pong-server/pong-result.js';
 import type { PongResult } from './pong-server/pong-room.js';
 import { PONG_PROTOCOL_ID, PongServer } from './pong-server/pong-server.js';
 
@@ -66,17 +67,15 @@ const db = new PGlite();
 const sql = pgliteClient(db);
 await migrate(sql);
 const rooms = new MemoryRoomManager({ random });
-const queue = new MatchQueue(sql);
 const results: PongResult[] = [];
-/** A match ended on a game server: record it, which also lets its players queue again. */
+// Game servers report each match's end to the match server over HTTP (POST /match/result), signed
+// with a key made fresh for this run, as separate processes would: the match server then records
+// it, moves both ratings and frees the players to queue again. Made once the match server listens.
+const resultKey = randomBytes(32);
+let reporter: ResultReporter | undefined;
 const recordResult = (r: PongResult) => {
   results.push(r);
-  const result = JSON.stringify({
-    winner: r.winnerId ?? null,
-    score: [r.score1, r.score2],
-    ending: r.ending,
-  });
-  queue.finishMatch(r.matchId, result).catch((err: unknown) => log(`could not record ${r.matchId}: ${err}`));
+  reporter!.report(toMatchResult(r));
 };
 const matchMetrics = new MetricsCollector({ labels: { server_id: 'match-1' } });
 
@@ -146,9 +145,11 @@ const matchServer = new MatchServer({
   allocator: new StaticGameServerAllocator(servers.map((s) => `127.0.0.1:${s.transport.localAddress.port}`)),
   observer: matchMetrics.matchObserver,
   random,
+  results: { key: resultKey },
 });
 const { port: boundMatchPort } = await matchServer.listen(matchPort, '127.0.0.1');
 const matchUrl = `http://127.0.0.1:${boundMatchPort}`;
+reporter = new ResultReporter({ url: matchUrl, key: resultKey });
 log(`match server: ${matchUrl}/match/request, metrics http://127.0.0.1:${matchHttp.address.port}/metrics`);
 
 // A lossy proxy in front of each game server: real sockets, real loss and jitter.
@@ -207,6 +208,15 @@ console.table(
     ending: r.ending,
   })),
 );
+await reporter.flushed();
+console.log('\nRatings (Elo, K=32, from the reported results)');
+const { rows: ratings } = await sql.query<{ id: string; rating: number }>(
+  'SELECT id, rating FROM players ORDER BY rating DESC, id',
+);
+console.table(ratings.map((p) => ({ player: p.id, rating: p.rating })));
+if (reporter.stats.acknowledged !== results.length)
+  failures.push(`results: ${JSON.stringify(reporter.stats)} for ${results.length} matches`);
+reporter.close();
 console.log('\nPlayers');
 console.table(
   outcomes.map((o) => ({

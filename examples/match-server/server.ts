@@ -35,6 +35,7 @@ import {
 import { ConnectTokenIssuer } from '../../src/transport/index.js';
 import { type ConfiguredConnectTokenKey, connectTokenKeyFromEnv } from '../connect-token-key.js';
 import { PONG_PROTOCOL_ID } from '../pong-server/pong-server.js';
+import { resultKeyFromEnv } from '../result-key.js';
 import { bearerAuthenticate, checkSecret } from './bearer-auth.js';
 import { ratingSettingsFromEnv } from './rating-settings.js';
 
@@ -91,6 +92,11 @@ export interface MatchServerConfig {
   connectTokenKey?: ConfiguredConnectTokenKey;
   /** The game's protocol id in the tokens (default Pong's). */
   protocolId?: number;
+  /**
+   * The key game servers sign match results with (`POST /match/result`); unset: the route is off
+   * and nothing ends matches but the sweeper. From `RESULT_KEY`, else the connect-token key.
+   */
+  resultKey?: Uint8Array;
 }
 
 /** `burst/perSecond` (e.g. `60/10`), `off`, or unset (the library default). */
@@ -140,6 +146,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): MatchServer
     maxWaitMs: int('MAX_WAIT_MS', 25_000),
     auth: authFromEnv(env),
     connectTokenKey: connectTokenKeyFromEnv(env),
+    resultKey: resultKeyFromEnv(env),
     ...optional(
       'maxConnectionsPerAddress',
       env.MAX_CONNECTIONS_PER_ADDRESS ? int('MAX_CONNECTIONS_PER_ADDRESS', 64) : undefined,
@@ -237,6 +244,7 @@ export async function startMatchServer(
       ...optional('headersTimeoutMs', config.headersTimeoutMs),
       ...optional('requestTimeoutMs', config.requestTimeoutMs),
       ...optional('connectTokens', options.connectTokens ?? issuerFor(config)),
+      ...optional('results', config.resultKey === undefined ? undefined : { key: config.resultKey }),
       ...(config.tickIntervalMs === undefined ? {} : { tickIntervalMs: config.tickIntervalMs }),
       ...(config.maxWaitMs === undefined ? {} : { maxWaitMs: config.maxWaitMs }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -29,14 +29,18 @@ export type Authenticate = (request: IncomingMessage) => Caller | null | Promise
  * - `address_rate`: the address' token bucket was empty (429);
  * - `player_rate`: the caller's token bucket was empty (429);
  * - `unauthenticated`: no or bad credentials (401);
- * - `forbidden`: a request for another player, or a rating other than the credentials' (403).
+ * - `forbidden`: a request for another player, or a rating other than the credentials' (403);
+ * - `result_signature`: a `POST /match/result` without a valid signature (401);
+ * - `result_stale`: a signed result report stamped outside the allowed window, e.g. a replay (401).
  */
 export type MatchRefusal =
   | 'connection_limit'
   | 'address_rate'
   | 'player_rate'
   | 'unauthenticated'
-  | 'forbidden';
+  | 'forbidden'
+  | 'result_signature'
+  | 'result_stale';
 
 /** Every {@link MatchRefusal}, in a fixed order (for metrics). */
 export const MATCH_REFUSALS: readonly MatchRefusal[] = Object.freeze([
@@ -45,4 +49,6 @@ export const MATCH_REFUSALS: readonly MatchRefusal[] = Object.freeze([
   'player_rate',
   'unauthenticated',
   'forbidden',
+  'result_signature',
+  'result_stale',
 ]);

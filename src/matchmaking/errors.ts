@@ -29,7 +29,13 @@ export type MatchErrorCode =
   /** The caller asked for or about another player, or set what its credentials fix (403). */
   | 'ERR_MATCH_FORBIDDEN'
   /** Too many requests from this address or for this player; see `Retry-After` (429). */
-  | 'ERR_MATCH_RATE_LIMITED';
+  | 'ERR_MATCH_RATE_LIMITED'
+  /** A result report names a match that does not exist, or a winner who is not its player (404). */
+  | 'ERR_MATCH_UNKNOWN_MATCH'
+  /** `GET /players/<id>` for a player the server never saw (404). */
+  | 'ERR_MATCH_UNKNOWN_PLAYER'
+  /** A result report for a match already finished with another result (409). */
+  | 'ERR_MATCH_RESULT_CONFLICT';
 
 /** HTTP status for each {@link MatchErrorCode}. @internal */
 export const matchErrorStatus: Readonly<Record<MatchErrorCode, number>> = {
@@ -45,6 +51,9 @@ export const matchErrorStatus: Readonly<Record<MatchErrorCode, number>> = {
   ERR_MATCH_UNAUTHENTICATED: 401,
   ERR_MATCH_FORBIDDEN: 403,
   ERR_MATCH_RATE_LIMITED: 429,
+  ERR_MATCH_UNKNOWN_MATCH: 404,
+  ERR_MATCH_UNKNOWN_PLAYER: 404,
+  ERR_MATCH_RESULT_CONFLICT: 409,
 };
 
 /** A matchmaking failure with a stable {@link MatchErrorCode}; maps 1:1 to an HTTP answer. */

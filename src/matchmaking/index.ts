@@ -7,6 +7,7 @@
  */
 export { type Authenticate, type Caller, MATCH_REFUSALS, type MatchRefusal } from './caller.js';
 export type { ConnectTokenSource, MatchTokenGrant } from './connect-token-source.js';
+export { DEFAULT_ELO_K, eloGain } from './elo.js';
 export { MatchError, type MatchErrorCode, RateLimitedError, StoreUnavailableError } from './errors.js';
 export {
   type AllocationRequest,
@@ -41,8 +42,17 @@ export {
   type RoundResult,
   type WaitReason,
 } from './match-queue.js';
+export { type MatchEnding, type MatchResult, RESULT_SIGNATURE_HEADER } from './match-result.js';
+export {
+  MatchResults,
+  type PlayedMatch,
+  type PlayerProfile,
+  type RecordedOutcome,
+  type RecordOutcome,
+  type UnchangedOutcome,
+} from './match-results.js';
 export { decodeMatchRoster, encodeMatchRoster, MAX_ROSTER_BYTES } from './match-roster.js';
-export { MatchServer, type MatchServerOptions } from './match-server.js';
+export { MatchServer, type MatchServerOptions, type ResultReportOptions } from './match-server.js';
 export { MatchSweeper, type MatchSweeperOptions, type SweepResult } from './match-sweeper.js';
 export {
   Matcher,
@@ -61,6 +71,12 @@ export {
   type RegistryRedisLike,
 } from './redis-game-server-registry.js';
 export { type RedisLike, type RedisMulti, RedisRoomManager } from './redis-room-manager.js';
+export {
+  type PostReport,
+  ResultReporter,
+  type ResultReporterOptions,
+  type ResultReporterStats,
+} from './result-reporter.js';
 export {
   MemoryRoomManager,
   type RoomInfo,

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import {
   type Clock,
+  epochClock,
   InvalidArgumentError,
   InvalidOptionError,
   InvalidStateError,
@@ -38,6 +39,13 @@ import {
   type PlayerStatus,
   type QueuedState,
 } from './match-queue.js';
+import {
+  type MatchResult,
+  parseResultReport,
+  RESULT_SIGNATURE_HEADER,
+  resultSignatureValid,
+} from './match-result.js';
+import { MatchResults, type PlayerProfile, type RecordOutcome } from './match-results.js';
 import { encodeMatchRoster } from './match-roster.js';
 import { Matcher, type WideningFollows, type WideningStep } from './matcher.js';
 import { RateLimiter, type RequestRateLimit } from './rate-limiter.js';
@@ -45,8 +53,32 @@ import { MemoryRoomManager, type RoomManager } from './room-manager.js';
 import type { SqlClient } from './sql-client.js';
 import { StoreOutages } from './store-outages.js';
 
+/** How a {@link MatchServer} accepts match results from game servers (`POST /match/result`). */
+export interface ResultReportOptions {
+  /**
+   * The key (at least 32 bytes) the game servers sign their reports with (HMAC-SHA256 of the body,
+   * see {@link ResultReporter}); whoever holds it can end any match, so keep it with the game servers.
+   */
+  readonly key: Uint8Array;
+  /**
+   * How far a report's `reported_at` may be from this server's clock, either way (default 60 000 ms).
+   * A report captured and sent again later is refused (401, counted `result_stale`); within the
+   * window a replay is harmless, as reports are idempotent.
+   */
+  readonly maxSkewMs?: number;
+  /** Wall clock the stamps are checked against (default {@link epochClock}; keep machines on NTP). */
+  readonly clock?: Clock;
+  /** Elo K-factor (default 32, see {@link eloGain}). */
+  readonly eloK?: number;
+}
+
 /** Options of {@link MatchServer}. */
 export interface MatchServerOptions {
+  /**
+   * Accept match results from game servers at `POST /match/result` (default: the route answers
+   * 404). A recorded result updates both ratings and frees the players to queue again.
+   */
+  readonly results?: ResultReportOptions;
   /**
    * Who is calling: a hook that yields the {@link Caller} from the request's credentials (or
    * `null`: 401), after which a caller may only queue, read and cancel its own player (403
@@ -164,6 +196,25 @@ const positiveInt = (name: string, value: number) => {
 const BUSY_RETRY_MS = 10;
 
 const REQUEST_PATH = /^\/match\/request\/([^/]+)$/;
+const PLAYER_PATH = /^\/players\/([^/]+)$/;
+
+/** The JSON answer of `GET /players/<id>`. */
+function profileBody(profile: PlayerProfile) {
+  return {
+    player_id: profile.playerId,
+    rating: profile.rating,
+    current_match_id: profile.currentMatchId,
+    recent_matches: profile.recentMatches.map((m) => ({
+      match_id: m.matchId,
+      opponent_id: m.opponentId,
+      won: m.won,
+      score: m.score,
+      ending: m.ending,
+      rating_change: m.ratingChange,
+      finished_at: m.finishedAt,
+    })),
+  };
+}
 
 /**
  * The match server: an HTTP API over a {@link MatchQueue}, a {@link RoomManager} and a
@@ -178,6 +229,10 @@ const REQUEST_PATH = /^\/match\/request\/([^/]+)$/;
  *   the queue status.
  * - `GET /match/request/<player_id>`: the status (200 matched or queued, 404 otherwise).
  * - `DELETE /match/request/<player_id>`: cancels (200, 404 not queued, 409 already matched).
+ * - `POST /match/result` (with {@link MatchServerOptions.results}): a game server's signed
+ *   report of a match's end; 200 `{status: "recorded" | "duplicate", rating_changes}`, 401 unsigned,
+ *   forged or stale, 404 unknown match, 409 a different result for a finished match.
+ * - `GET /players/<player_id>`: rating and the latest finished matches (the caller's own only).
  * - `GET /healthz`: 200 when PostgreSQL answers and the last round worked, else 503.
  *
  * The match routes act only for the caller {@link MatchServerOptions.authenticate} establishes
@@ -208,6 +263,8 @@ export class MatchServer {
   private readonly observer: MatchObserver;
   private readonly logger: Logger;
   private readonly authenticate: Authenticate | 'none';
+  private readonly results: MatchResults;
+  private readonly resultOptions: ResultReportOptions | undefined;
   private readonly connectTokens: ConnectTokenSource | undefined;
   private readonly addressLimit: RateLimiter | undefined;
   private readonly playerLimit: RateLimiter | undefined;
@@ -241,6 +298,12 @@ export class MatchServer {
     if (options.authenticate !== 'none' && typeof options.authenticate !== 'function')
       throw new InvalidOptionError('authenticate', "must be a function or 'none'");
     this.authenticate = options.authenticate;
+    if (options.results !== undefined && options.results.key.byteLength < 32)
+      throw new InvalidOptionError('results.key', 'must be at least 32 bytes');
+    if (options.results?.maxSkewMs !== undefined) positiveInt('results.maxSkewMs', options.results.maxSkewMs);
+    if (options.results?.eloK !== undefined) positiveInt('results.eloK', options.results.eloK);
+    this.resultOptions = options.results;
+    this.results = new MatchResults(options.db, options.results?.eloK);
     this.connectTokens = options.connectTokens;
     const limiter = (limit: RequestRateLimit | null | undefined, fallback: RequestRateLimit) =>
       limit === null ? undefined : new RateLimiter({ ...(limit ?? fallback), clock: this.clock });
@@ -440,6 +503,12 @@ export class MatchServer {
     const method = req.method ?? 'GET';
     const notAllowed = () =>
       sendError(res, new MatchError('ERR_MATCH_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`));
+    // Game servers report from few addresses at their own rate: signed reports skip the address
+    // limit (a bad signature costs one HMAC over at most maxBodyBytes, and is counted).
+    if (path === '/match/result' && this.resultOptions !== undefined) {
+      if (method !== 'POST') return notAllowed();
+      return this.handleResult(req, res, this.resultOptions);
+    }
     // First and cheapest: one address cannot make us parse, authenticate or query without limit.
     const address = clientAddressKey(req.socket.remoteAddress);
     if (!this.allowed(this.addressLimit, address, 'address', res)) return;
@@ -465,6 +534,24 @@ export class MatchServer {
       if (!this.allowed(this.playerLimit, playerId, 'player', res)) return;
       if (method === 'GET') return this.handleStatus(playerId, res);
       return this.handleCancel(playerId, res);
+    }
+    const player = PLAYER_PATH.exec(path);
+    if (player !== null) {
+      if (method !== 'GET') return notAllowed();
+      const caller = await this.identify(req, res);
+      if (caller === undefined) return;
+      let playerId: string;
+      try {
+        playerId = parsePlayerId(decodeURIComponent(player[1]!));
+      } catch (err) {
+        return sendError(
+          res,
+          err instanceof MatchError ? err : new MatchError('ERR_MATCH_INVALID_REQUEST', 'bad id'),
+        );
+      }
+      if (caller !== 'anyone' && caller.playerId !== playerId) return this.forbid(res, 'another player');
+      if (!this.allowed(this.playerLimit, playerId, 'player', res)) return;
+      return this.handleProfile(playerId, res);
     }
     if (path === '/healthz') {
       if (method !== 'GET') return notAllowed();
@@ -702,6 +789,92 @@ export class MatchServer {
       });
     }
     sendError(res, new MatchError('ERR_MATCH_NOT_QUEUED', `${playerId} is not queued`));
+  }
+
+  private async handleResult(
+    req: IncomingMessage,
+    res: ServerResponse,
+    options: ResultReportOptions,
+  ): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readBody(req, this.maxBodyBytes);
+    } catch (err) {
+      const error =
+        err instanceof MatchError ? err : new MatchError('ERR_MATCH_INVALID_REQUEST', 'unreadable body');
+      if (error.code === 'ERR_MATCH_BODY_TOO_LARGE') res.setHeader('connection', 'close');
+      return sendError(res, error);
+    }
+    // The signature first: nothing of an unsigned body is parsed or looked up.
+    if (!resultSignatureValid(body, req.headers[RESULT_SIGNATURE_HEADER], options.key)) {
+      this.refused('result_signature');
+      return sendError(
+        res,
+        new MatchError('ERR_MATCH_UNAUTHENTICATED', 'missing or invalid result signature'),
+      );
+    }
+    let report: { result: MatchResult; reportedAt: number };
+    try {
+      report = parseResultReport(body);
+    } catch (err) {
+      return sendError(
+        res,
+        err instanceof MatchError ? err : new MatchError('ERR_MATCH_INVALID_REQUEST', 'bad report'),
+      );
+    }
+    const skew = Math.abs((options.clock ?? epochClock).now() - report.reportedAt);
+    if (skew > (options.maxSkewMs ?? 60_000)) {
+      this.refused('result_stale');
+      return sendError(
+        res,
+        new MatchError('ERR_MATCH_UNAUTHENTICATED', 'result report is stamped outside the allowed window'),
+      );
+    }
+    let outcome: RecordOutcome;
+    try {
+      outcome = await this.results.record(report.result);
+    } catch (err) {
+      this.outages.failed(err);
+      return sendError(res, new StoreUnavailableError('postgres', err));
+    }
+    this.outages.succeeded('postgres');
+    const { matchId } = report.result;
+    switch (outcome.state) {
+      case 'recorded':
+        return sendJson(res, 200, {
+          status: 'recorded',
+          match_id: matchId,
+          rating_changes: [outcome.ratingChange1, outcome.ratingChange2],
+        });
+      case 'duplicate':
+        return sendJson(res, 200, { status: 'duplicate', match_id: matchId });
+      case 'conflict':
+        return sendError(
+          res,
+          new MatchError('ERR_MATCH_RESULT_CONFLICT', `${matchId} already finished with another result`),
+        );
+      case 'unknown':
+        return sendError(res, new MatchError('ERR_MATCH_UNKNOWN_MATCH', `no match ${matchId}`));
+      case 'not_a_player':
+        return sendError(
+          res,
+          new MatchError('ERR_MATCH_UNKNOWN_MATCH', `the winner did not play ${matchId}`),
+        );
+    }
+  }
+
+  private async handleProfile(playerId: string, res: ServerResponse): Promise<void> {
+    let profile: PlayerProfile | undefined;
+    try {
+      profile = await this.results.profile(playerId);
+    } catch (err) {
+      this.outages.failed(err);
+      return sendError(res, new StoreUnavailableError('postgres', err));
+    }
+    this.outages.succeeded('postgres');
+    if (profile === undefined)
+      return sendError(res, new MatchError('ERR_MATCH_UNKNOWN_PLAYER', `no player ${playerId}`));
+    sendJson(res, 200, profileBody(profile));
   }
 
   private async handleHealth(res: ServerResponse): Promise<void> {

@@ -30,6 +30,16 @@ const statements = [
   'ALTER TABLE matches ADD COLUMN IF NOT EXISTS region VARCHAR(32)',
   'ALTER TABLE matches ADD COLUMN IF NOT EXISTS finished_at TIMESTAMP',
   'ALTER TABLE matches ADD COLUMN IF NOT EXISTS result VARCHAR(64)',
+  // A reported result (MatchResults.record): winner, score, ticks, ending and both rating changes.
+  'ALTER TABLE matches ADD COLUMN IF NOT EXISTS winner_id VARCHAR(32)',
+  'ALTER TABLE matches ADD COLUMN IF NOT EXISTS score1 INT',
+  'ALTER TABLE matches ADD COLUMN IF NOT EXISTS score2 INT',
+  'ALTER TABLE matches ADD COLUMN IF NOT EXISTS ticks INT',
+  'ALTER TABLE matches ADD COLUMN IF NOT EXISTS ending VARCHAR(16)',
+  'ALTER TABLE matches ADD COLUMN IF NOT EXISTS rating_change1 INT',
+  'ALTER TABLE matches ADD COLUMN IF NOT EXISTS rating_change2 INT',
+  'CREATE INDEX IF NOT EXISTS matches_player1_finished_idx ON matches (player1_id, finished_at)',
+  'CREATE INDEX IF NOT EXISTS matches_player2_finished_idx ON matches (player2_id, finished_at)',
   'CREATE INDEX IF NOT EXISTS match_queue_order_idx ON match_queue (queued_at, player_id)',
   // Bumped after every committed round with matches and every cancel, so servers re-check their
   // waiting requests only when another server changed something (a sequence, not a table).

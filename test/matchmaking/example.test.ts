@@ -27,7 +27,13 @@ describe('examples/match-server', () => {
       maxWaitMs: 25_000,
       auth: 'none',
       connectTokenKey: connectTokenKeyFromEnv({}),
+      // Results are signed with the connect-token key unless RESULT_KEY says otherwise.
+      resultKey: connectTokenKeyFromEnv({}).key.key,
     });
+    expect(configFromEnv({ MATCH_AUTH: 'none', RESULT_KEY: 'ab'.repeat(32) }).resultKey).toEqual(
+      Buffer.from('ab'.repeat(32), 'hex'),
+    );
+    expect(() => configFromEnv({ MATCH_AUTH: 'none', RESULT_KEY: 'abc' })).toThrow(/RESULT_KEY/);
     expect(
       configFromEnv({
         PORT: '9090',
