@@ -46,8 +46,8 @@ export interface MatchRequestBody {
   readonly region: string | null;
 }
 
-/** @internal Parses and validates a `POST /match/request` body. */
-export function parseMatchRequest(body: Buffer): MatchRequestBody {
+/** @internal Parses a request body that must be one JSON object, or throws `ERR_MATCH_INVALID_REQUEST`. */
+export function parseJsonObject(body: Buffer): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -56,7 +56,12 @@ export function parseMatchRequest(body: Buffer): MatchRequestBody {
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw invalid('body must be a JSON object');
-  const fields = json as Record<string, unknown>;
+  return json as Record<string, unknown>;
+}
+
+/** @internal Parses and validates a `POST /match/request` body. */
+export function parseMatchRequest(body: Buffer): MatchRequestBody {
+  const fields = parseJsonObject(body);
   const playerId = fields.player_id === undefined ? undefined : parsePlayerId(fields.player_id);
   const rating = fields.rating;
   if (

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { MatchError } from './errors.js';
-import { parsePlayerId } from './http-io.js';
+import { parseJsonObject, parsePlayerId } from './http-io.js';
 
 /** How a match ended. */
 export type MatchEnding =
@@ -68,15 +68,7 @@ const count = (value: unknown, field: string): number => {
 
 /** @internal Parses a signed report body: the result and its `reported_at` (epoch ms). */
 export function parseResultReport(body: Buffer): { result: MatchResult; reportedAt: number } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw invalid('body is not valid JSON');
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json))
-    throw invalid('body must be a JSON object');
-  const f = json as Record<string, unknown>;
+  const f = parseJsonObject(body);
   const matchId = parsePlayerId(f.match_id, 'match_id');
   const ending = f.ending as MatchEnding;
   if (!ENDINGS.includes(ending)) throw invalid('"ending" must be "score", "forfeit" or "abandoned"');

@@ -519,38 +519,16 @@ export class MatchServer {
     const byPlayer = REQUEST_PATH.exec(path);
     if (byPlayer !== null) {
       if (method !== 'GET' && method !== 'DELETE') return notAllowed();
-      const caller = await this.identify(req, res);
-      if (caller === undefined) return;
-      let playerId: string;
-      try {
-        playerId = parsePlayerId(decodeURIComponent(byPlayer[1]!));
-      } catch (err) {
-        return sendError(
-          res,
-          err instanceof MatchError ? err : new MatchError('ERR_MATCH_INVALID_REQUEST', 'bad id'),
-        );
-      }
-      if (caller !== 'anyone' && caller.playerId !== playerId) return this.forbid(res, 'another player');
-      if (!this.allowed(this.playerLimit, playerId, 'player', res)) return;
+      const playerId = await this.callerOwn(req, res, byPlayer[1]!);
+      if (playerId === undefined) return;
       if (method === 'GET') return this.handleStatus(playerId, res);
       return this.handleCancel(playerId, res);
     }
     const player = PLAYER_PATH.exec(path);
     if (player !== null) {
       if (method !== 'GET') return notAllowed();
-      const caller = await this.identify(req, res);
-      if (caller === undefined) return;
-      let playerId: string;
-      try {
-        playerId = parsePlayerId(decodeURIComponent(player[1]!));
-      } catch (err) {
-        return sendError(
-          res,
-          err instanceof MatchError ? err : new MatchError('ERR_MATCH_INVALID_REQUEST', 'bad id'),
-        );
-      }
-      if (caller !== 'anyone' && caller.playerId !== playerId) return this.forbid(res, 'another player');
-      if (!this.allowed(this.playerLimit, playerId, 'player', res)) return;
+      const playerId = await this.callerOwn(req, res, player[1]!);
+      if (playerId === undefined) return;
       return this.handleProfile(playerId, res);
     }
     if (path === '/healthz') {
@@ -578,6 +556,32 @@ export class MatchServer {
    * The caller, `'anyone'` in development mode, or undefined once the request was answered
    * (401, or 503 when the hook failed).
    */
+  /**
+   * For a route naming a player (`/match/request/<id>`, `/players/<id>`): the id when the caller
+   * may act for it (it is the caller's own, or callers are not identified) and its rate limit
+   * allows; else the refusal is sent and the result is `undefined`.
+   */
+  private async callerOwn(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawId: string,
+  ): Promise<string | undefined> {
+    const caller = await this.identify(req, res);
+    if (caller === undefined) return undefined;
+    let playerId: string;
+    try {
+      playerId = parsePlayerId(decodeURIComponent(rawId));
+    } catch (err) {
+      sendError(res, err instanceof MatchError ? err : new MatchError('ERR_MATCH_INVALID_REQUEST', 'bad id'));
+      return undefined;
+    }
+    if (caller !== 'anyone' && caller.playerId !== playerId) {
+      this.forbid(res, 'another player');
+      return undefined;
+    }
+    return this.allowed(this.playerLimit, playerId, 'player', res) ? playerId : undefined;
+  }
+
   private async identify(req: IncomingMessage, res: ServerResponse): Promise<Caller | 'anyone' | undefined> {
     if (this.authenticate === 'none') return 'anyone';
     let caller: Caller | null;
