@@ -24,7 +24,7 @@ export interface RoomHostOptions<R extends Room> {
    * per room; later claims for the same room go to the room's own seat check.
    */
   createRoom: (claim: SeatClaim, context: RoomContext) => R | undefined;
-  /** Reads a connection's claim (default {@link readSeatClaim}: its verified token, else its `userData`). */
+  /** Reads a connection's claim (default {@link readSeatClaim}: its verified connect token). */
   readClaim?: ClaimReader;
   /** Simulation ticks per second (default 60). */
   tickRate?: number;
